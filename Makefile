@@ -1,0 +1,49 @@
+# Ouderportaal – the two commands of README.md, plus a few helpers.
+#   make run    the portal with demo data on http://127.0.0.1:5000 (needs only Python 3.11+)
+#   make test   everything the tests need, then the whole suite on SQLite and PostgreSQL
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
+.PHONY: run test test-sqlite test-postgres services worker bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.runtime
+	$(BIN)/flask --app wsgi db upgrade
+	$(BIN)/flask --app wsgi demo-data --if-empty
+	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
+
+worker: $(VENV)/.runtime
+	$(BIN)/python worker.py
+
+# Chromium, Redis and PostgreSQL: install or start what is missing (see scripts/).
+services: $(VENV)/.dev
+	bash scripts/ensure-test-services.sh
+
+test: services
+	bash scripts/run-tests.sh
+
+test-sqlite: services
+	$(BIN)/python -m pytest
+
+test-postgres: services
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -m "not browser"
+
+bench: $(VENV)/.dev services
+	bash bench/run-all.sh
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,180 @@
+"""The application factory: extensions, blueprints, error pages, security headers, CLI."""
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask, render_template, request
+
+from app.extensions import csrf, db, limiter, login_manager, mail, migrate
+
+
+def create_app(config=None, **overrides):
+    """Build the app. `config` is a config class (default: config.Config)."""
+    from config import Config
+
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None)
+    app.config.from_object(config or Config)
+    app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO)
+
+    db.init_app(app)
+    migrate.init_app(app, db)
+    csrf.init_app(app)
+    mail.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    _configure_login(app)
+
+    from app import models  # noqa: F401  (registers every table)
+
+    _register_blueprints(app)
+    _register_template_helpers(app)
+    _register_security_headers(app)
+    _register_error_pages(app)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _configure_login(app):
+    from app.models import User
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Log in om deze pagina te bekijken."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        user_pk, _, token = user_id.partition(":")
+        if not user_pk.isdigit():
+            return None
+        user = db.session.get(User, int(user_pk))
+        # A password change renews session_token and so ends every other session.
+        if user is None or not user.is_active or user.session_token != token:
+            return None
+        return user
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from flask import flash, redirect, url_for
+
+        from app.htmx import htmx_redirect
+
+        target = url_for("auth.login", next=request.full_path.rstrip("?"))
+        if request.headers.get("HX-Request") == "true":
+            response = htmx_redirect(target)
+            response.status_code = 401
+            return response
+        flash(login_manager.login_message, "info")
+        return redirect(target)
+
+
+def _register_blueprints(app):
+    from app.account import bp as account_bp
+    from app.auth import bp as auth_bp
+    from app.home import bp as home_bp
+    from app.staff import bp as staff_bp
+
+    for bp in (auth_bp, home_bp, account_bp, staff_bp):
+        app.register_blueprint(bp)
+
+    # Blueprints of later modules register themselves here when present.
+    import importlib
+
+    for name in ("children", "groups", "news", "agenda", "documents", "messages", "albums", "meetings"):
+        try:
+            module = importlib.import_module(f"app.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"app.{name}":
+                raise
+            continue
+        app.register_blueprint(module.bp)
+
+
+def _register_template_helpers(app):
+    from app import formatting
+    from app.menu import has_endpoint, menu_for, staff_sections
+
+    app.jinja_env.filters["datum"] = formatting.date_nl
+    app.jinja_env.filters["datum_kort"] = formatting.date_short_nl
+    app.jinja_env.filters["tijd"] = formatting.time_nl
+    app.jinja_env.filters["datumtijd"] = formatting.datetime_nl
+
+    @app.context_processor
+    def portal_context():
+        return {
+            "school_name": app.config["SCHOOL_NAME"],
+            "menu_for": menu_for,
+            "staff_sections": staff_sections,
+            "has_endpoint": has_endpoint,
+        }
+
+
+def _register_security_headers(app):
+    csp = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", csp)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if request.endpoint and request.endpoint != "static" and "Cache-Control" not in response.headers:
+            # Pages hold personal data: no shared caches, no back-button copies after logout.
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def _register_error_pages(app):
+    from flask_wtf.csrf import CSRFError
+
+    def page(status, title, text):
+        return render_template("errors/error.html", status=status, title=title, text=text), status
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        return page(400, "Ongeldig verzoek", "Het verzoek kon niet worden verwerkt.")
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return page(
+            400,
+            "Formulier verlopen",
+            "Het formulier is verlopen of ongeldig. Laad de pagina opnieuw en probeer het nog eens.",
+        )
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return page(403, "Geen toegang", "U heeft geen toegang tot deze pagina.")
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return page(404, "Pagina niet gevonden", "Deze pagina bestaat niet of u heeft er geen toegang toe.")
+
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        return page(405, "Niet toegestaan", "Deze actie is op deze pagina niet mogelijk.")
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return page(413, "Bestand te groot", "Het bestand is te groot om te uploaden.")
+
+    @app.errorhandler(429)
+    def too_many(error):
+        return page(
+            429,
+            "Te veel pogingen",
+            "U heeft het te vaak geprobeerd. Wacht een paar minuten en probeer het dan opnieuw.",
+        )
+
+    @app.errorhandler(500)
+    def server_error(error):
+        return page(500, "Er ging iets mis", "Er ging iets mis. Probeer het later nog eens.")

@@ -1,0 +1,121 @@
+"""The one place that decides which children, groups and items a user reaches.
+
+Routes get their objects through these helpers; each answers 404 when the user may not
+reach the object, so another family's IDs cannot be guessed into view.
+"""
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Child, Group, Guardianship, Role, group_teachers
+
+
+# --- roles -----------------------------------------------------------------------------
+
+def staff_required(view):
+    """Teachers and the school office."""
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_staff:
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def admin_required(view):
+    """The school office (beheerder) only."""
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if current_user.role != Role.ADMIN:
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapped
+
+
+# --- groups ----------------------------------------------------------------------------
+
+def taught_group_ids(user):
+    """Groups whose content a staff member manages: a teacher's own, or all for the office."""
+    if user.role == Role.ADMIN:
+        return set(db.session.scalars(select(Group.id)))
+    if user.role == Role.TEACHER:
+        return set(db.session.scalars(
+            select(group_teachers.c.group_id).where(group_teachers.c.user_id == user.id)
+        ))
+    return set()
+
+
+def parent_group_ids(user):
+    """The current groups of a parent's children (former pupils give no access)."""
+    return set(db.session.scalars(
+        select(Child.group_id)
+        .join(Guardianship, Guardianship.child_id == Child.id)
+        .where(Guardianship.parent_id == user.id, Child.left_at.is_(None), Child.group_id.is_not(None))
+    ))
+
+
+def reachable_group_ids(user):
+    """Groups whose group-only content this user may read."""
+    if user.is_staff:
+        return taught_group_ids(user)
+    return parent_group_ids(user)
+
+
+def is_current_parent(user):
+    """A parent with at least one current pupil reaches school-wide content."""
+    return bool(parent_group_ids(user))
+
+
+def group_for_staff(user, group_id):
+    if group_id not in taught_group_ids(user):
+        abort(404)
+    return db.get_or_404(Group, group_id)
+
+
+# --- children --------------------------------------------------------------------------
+
+def children_of(user):
+    """A parent's children with their guardianship (read-only flag), oldest group first."""
+    rows = db.session.execute(
+        select(Child, Guardianship.read_only)
+        .join(Guardianship, Guardianship.child_id == Child.id)
+        .where(Guardianship.parent_id == user.id)
+        .order_by(Child.first_name)
+    ).all()
+    return rows
+
+
+def guardianship_for(user, child_id):
+    """The user's link to this child, or 404."""
+    link = db.session.get(Guardianship, (user.id, child_id)) if user.is_parent else None
+    if link is None:
+        abort(404)
+    return link
+
+
+def child_for(user, child_id, write=False):
+    """A child the user may see: their own (parent) or a pupil of their groups (staff).
+
+    With write=True a read-only guardian gets 403: they see, but cannot change.
+    """
+    if user.is_staff:
+        child = db.get_or_404(Child, child_id)
+        if child.group_id not in taught_group_ids(user) and user.role != Role.ADMIN:
+            abort(404)
+        return child
+    link = guardianship_for(user, child_id)
+    if write and link.read_only:
+        abort(403)
+    return link.child
+
+
+def can_edit_child(user, child):
+    if user.is_staff:
+        return True
+    link = db.session.get(Guardianship, (user.id, child.id))
+    return link is not None and not link.read_only

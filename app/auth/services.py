@@ -1,0 +1,183 @@
+"""Account logic: logging in, link tokens, activation, reset and password change.
+
+Each function owns its transaction. Mails are enqueued after the commit.
+"""
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from app.extensions import db
+from app.jobs import enqueue
+from app.jobs.mail import send_account_mail
+from app.models import AccountToken, Role, User, utcnow
+from app.models.people import new_session_token
+from app.passwords import check_password, dummy_hash, hash_password
+
+
+def normalise_login(value):
+    return (value or "").strip().lower()
+
+
+def find_user_by_login(login_name):
+    return db.session.scalar(select(User).where(User.login_name == normalise_login(login_name)))
+
+
+def authenticate(login_name, password):
+    """The user for these credentials, or None. Same cost whether or not the name exists."""
+    user = find_user_by_login(login_name)
+    if user is None or not user.password_hash:
+        check_password(password, dummy_hash(current_app.config["BCRYPT_ROUNDS"]))
+        return None
+    if not check_password(password, user.password_hash):
+        return None
+    if not user.is_active or not user.is_activated:
+        return None
+    return user
+
+
+def record_login(user):
+    user.last_login_at = utcnow()
+    db.session.commit()
+
+
+# --- tokens ------------------------------------------------------------------------------
+
+def _digest(raw):
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def issue_token(user, purpose, hours, new_email=None):
+    """Create a single-use link token; returns the raw value for the mail (not stored)."""
+    raw = secrets.token_urlsafe(32)
+    db.session.add(AccountToken(
+        user=user,
+        purpose=purpose,
+        token_hash=_digest(raw),
+        new_email=new_email,
+        expires_at=utcnow() + timedelta(hours=hours),
+    ))
+    return raw
+
+
+def check_token(raw, purpose):
+    """(token, status): status is ok, used, expired or invalid (unknown or altered)."""
+    if not raw or len(raw) > 200:
+        return None, "invalid"
+    token = db.session.scalar(
+        select(AccountToken).where(AccountToken.token_hash == _digest(raw), AccountToken.purpose == purpose)
+    )
+    if token is None:
+        return None, "invalid"
+    if token.used_at is not None:
+        return token, "used"
+    if token.expires_at < utcnow():
+        return token, "expired"
+    return token, "ok"
+
+
+def _consume(token):
+    """Mark used in one UPDATE guarded on used_at, so two clicks cannot both use it."""
+    result = db.session.execute(
+        update(AccountToken)
+        .where(AccountToken.id == token.id, AccountToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+    return result.rowcount == 1
+
+
+def _expire_open_tokens(user, purpose):
+    db.session.execute(
+        update(AccountToken)
+        .where(AccountToken.user_id == user.id, AccountToken.purpose == purpose, AccountToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+
+
+# --- accounts ----------------------------------------------------------------------------
+
+def create_account(login_name, first_name, last_name, role=Role.PARENT, email=None, send_activation=True):
+    """A new account without a password; the activation mail lets its owner choose one."""
+    user = User(
+        login_name=normalise_login(login_name),
+        email=(email or login_name).strip(),
+        first_name=first_name,
+        last_name=last_name,
+        role=role,
+    )
+    db.session.add(user)
+    db.session.flush()
+    raw = issue_token(user, "activate", current_app.config["ACTIVATION_TOKEN_HOURS"]) if send_activation else None
+    db.session.commit()
+    if raw:
+        enqueue(send_account_mail, user.id, "activate", raw)
+    return user
+
+
+def send_activation(user):
+    """(Re)send the activation mail; earlier links stop working."""
+    _expire_open_tokens(user, "activate")
+    raw = issue_token(user, "activate", current_app.config["ACTIVATION_TOKEN_HOURS"])
+    db.session.commit()
+    enqueue(send_account_mail, user.id, "activate", raw)
+
+
+def set_password(user, password):
+    """Store a new password and end every other session and open reset link."""
+    user.password_hash = hash_password(password)
+    user.session_token = new_session_token()
+    _expire_open_tokens(user, "reset")
+
+
+def activate(token, password):
+    """Use an activation token: (user, status). status as in check_token, or 'activated'."""
+    if token.user.is_activated:
+        return token.user, "activated"
+    if not _consume(token):
+        return token.user, "used"
+    user = token.user
+    set_password(user, password)
+    user.activated_at = utcnow()
+    db.session.commit()
+    return user, "ok"
+
+
+def request_password_reset(login_name):
+    """Send a reset link when the account exists and may log in; otherwise nothing.
+
+    The caller answers the same either way (no account enumeration).
+    """
+    user = find_user_by_login(login_name)
+    if user is None or not user.is_active or not user.is_activated:
+        return
+    _expire_open_tokens(user, "reset")
+    raw = issue_token(user, "reset", current_app.config["RESET_TOKEN_HOURS"])
+    db.session.commit()
+    enqueue(send_account_mail, user.id, "reset", raw)
+
+
+def reset_password(token, password):
+    if not _consume(token):
+        return None
+    user = token.user
+    set_password(user, password)
+    db.session.commit()
+    return user
+
+
+def change_password(user, current, new):
+    """True when the current password was right and the new one is stored."""
+    if not check_password(current, user.password_hash):
+        return False
+    set_password(user, new)
+    db.session.commit()
+    return True
+
+
+def login_name_taken(login_name, exclude_user_id=None):
+    query = select(func.count()).select_from(User).where(User.login_name == normalise_login(login_name))
+    if exclude_user_id:
+        query = query.where(User.id != exclude_user_id)
+    return db.session.scalar(query) > 0

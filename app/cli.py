@@ -1,0 +1,19 @@
+"""Flask CLI commands: `flask --app wsgi demo-data`."""
+import click
+from sqlalchemy import func, select
+
+
+def register_cli(app):
+    @app.cli.command("demo-data")
+    @click.option("--if-empty", is_flag=True, help="Alleen als er nog geen accounts zijn.")
+    def demo_data(if_empty):
+        """Vul de database met een voorbeeldschool (idempotent)."""
+        from app.demo import run_demo
+        from app.extensions import db
+        from app.models import User
+
+        if if_empty and db.session.scalar(select(func.count()).select_from(User)):
+            click.echo("demo-data: de database heeft al accounts; niets gedaan.")
+            return
+        run_demo(echo=click.echo)
+        click.echo("demo-data: klaar. Inloggen kan met de demo-accounts uit README.md.")

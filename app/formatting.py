@@ -1,0 +1,50 @@
+"""Dutch date and time formatting in Europe/Amsterdam (no locale needed on the machine)."""
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+          "september", "oktober", "november", "december"]
+DAYS = ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"]
+
+
+def local(value):
+    """A stored naive-UTC datetime as Europe/Amsterdam time."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(AMSTERDAM)
+
+
+def date_nl(value, weekday=True):
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = local(value).date()
+    text = f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+    return f"{DAYS[value.weekday()]} {text}" if weekday else text
+
+
+def date_short_nl(value):
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = local(value).date()
+    return f"{value.day:02d}-{value.month:02d}-{value.year}"
+
+
+def time_nl(value):
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = local(value)
+    return f"{value.hour:02d}:{value.minute:02d}"
+
+
+def datetime_nl(value):
+    if value is None:
+        return ""
+    return f"{date_nl(value)} {time_nl(value)}"
+
+
+def month_nl(value: date):
+    return f"{MONTHS[value.month - 1]} {value.year}"

@@ -1,0 +1,72 @@
+"""Rendering and delivering e-mail. Runs in the worker (or inline without Redis)."""
+import logging
+import re
+from datetime import datetime
+from pathlib import Path
+
+from flask import current_app, render_template
+from flask_mail import Message
+
+from app.extensions import db, mail
+from app.jobs import job_app_context
+
+log = logging.getLogger(__name__)
+
+
+def build_message(to, subject, template, **context):
+    """A Dutch mail in plain text and HTML from email/<template>.txt and .html."""
+    app = current_app
+    context.setdefault("school_name", app.config["SCHOOL_NAME"])
+    context.setdefault("portal_url", app.config["PORTAL_URL"])
+    # Links in mails must be absolute; jobs run outside any request.
+    with app.test_request_context("/", base_url=app.config["PORTAL_URL"]):
+        body = render_template(f"email/{template}.txt", **context)
+        html = render_template(f"email/{template}.html", **context)
+    return Message(
+        subject=f"{subject} – {app.config['SCHOOL_NAME']}",
+        recipients=[to],
+        body=body,
+        html=html,
+        sender=app.config["MAIL_DEFAULT_SENDER"],
+    )
+
+
+def deliver(message, connection=None):
+    """Send over SMTP, or write an .eml to the outbox when no MAIL_SERVER is set."""
+    app = current_app
+    if app.config.get("MAIL_SERVER"):
+        if connection is not None:
+            connection.send(message)
+        else:
+            mail.send(message)
+        return
+    outbox = Path(app.config["MAIL_OUTBOX_DIR"])
+    outbox.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    slug = re.sub(r"[^a-z0-9]+", "-", message.recipients[0].lower()).strip("-")[:60]
+    path = outbox / f"{stamp}-{slug}.eml"
+    path.write_bytes(message.as_bytes())
+    log.info("Mail to %s written to %s", message.recipients[0], path)
+
+
+def send_account_mail(user_id, kind, raw_token, to=None):
+    """Activation, password reset and e-mail change mails: sent at once, never switched off."""
+    from app.models import User
+
+    subjects = {
+        "activate": "Activeer uw account voor het ouderportaal",
+        "reset": "Nieuw wachtwoord kiezen",
+        "email": "Bevestig uw nieuwe inlognaam",
+    }
+    with job_app_context():
+        user = db.session.get(User, user_id)
+        if user is None:
+            return
+        message = build_message(
+            to or user.email,
+            subjects[kind],
+            f"account_{kind}",
+            user=user,
+            token=raw_token,
+        )
+        deliver(message)

@@ -1,0 +1,169 @@
+"""People: accounts (parents and staff), children, groups and the links between them."""
+import enum
+import secrets
+from datetime import date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Column, Date, DateTime, Enum, ForeignKey, Integer, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import utcnow
+
+
+class Role(str, enum.Enum):
+    PARENT = "ouder"
+    TEACHER = "leerkracht"
+    ADMIN = "beheerder"
+
+
+group_teachers = Table(
+    "group_teachers",
+    db.metadata,
+    Column("group_id", ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+def new_session_token():
+    return secrets.token_urlsafe(16)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The login name is an e-mail address, stored case-folded so it is unique without
+    # regard to case. The contact address is separate (manual, FAQ).
+    login_name: Mapped[str] = mapped_column(String(254), unique=True)
+    email: Mapped[str] = mapped_column(String(254))
+    first_name: Mapped[str] = mapped_column(String(100), default="")
+    last_name: Mapped[str] = mapped_column(String(100), default="")
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, values_callable=lambda e: [m.value for m in e], native_enum=False, length=20),
+        default=Role.PARENT,
+    )
+    password_hash: Mapped[str | None] = mapped_column(String(100))
+    activated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    deactivated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Part of the Flask-Login id: renewing it ends every other session of this user.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+
+    guardianships: Mapped[list["Guardianship"]] = relationship(
+        back_populates="parent", cascade="all, delete-orphan"
+    )
+    groups_taught: Mapped[list["Group"]] = relationship(
+        secondary=group_teachers, back_populates="teachers"
+    )
+
+    @property
+    def name(self):
+        return f"{self.first_name} {self.last_name}".strip() or self.login_name
+
+    @property
+    def is_active(self):  # Flask-Login: deactivated accounts cannot log in
+        return self.deactivated_at is None
+
+    @property
+    def is_activated(self):
+        return self.activated_at is not None
+
+    @property
+    def is_staff(self):
+        return self.role in (Role.TEACHER, Role.ADMIN)
+
+    @property
+    def is_admin(self):
+        return self.role == Role.ADMIN
+
+    @property
+    def is_parent(self):
+        return self.role == Role.PARENT
+
+    def get_id(self):
+        return f"{self.id}:{self.session_token}"
+
+    def __repr__(self):
+        return f"<User {self.id} {self.login_name}>"
+
+
+class Group(db.Model):
+    __tablename__ = "groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    # Year of the group in school (1..8); 1/2a and 1/2b share level 1.
+    level: Mapped[int] = mapped_column(Integer, default=1)
+    school_year: Mapped[str] = mapped_column(String(9), default="2026-2027")
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    teachers: Mapped[list[User]] = relationship(secondary=group_teachers, back_populates="groups_taught")
+    children: Mapped[list["Child"]] = relationship(back_populates="group")
+
+    @property
+    def label(self):
+        return f"Groep {self.name}"
+
+    def __repr__(self):
+        return f"<Group {self.name}>"
+
+
+class Child(db.Model):
+    __tablename__ = "children"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"), index=True)
+    # A former pupil (left groep 8): parents lose access to current content.
+    left_at: Mapped[date | None] = mapped_column(Date)
+
+    group: Mapped[Group | None] = relationship(back_populates="children")
+    guardianships: Mapped[list["Guardianship"]] = relationship(
+        back_populates="child", cascade="all, delete-orphan"
+    )
+
+    @property
+    def name(self):
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def is_current(self):
+        return self.left_at is None and self.group_id is not None
+
+    def __repr__(self):
+        return f"<Child {self.id} {self.first_name}>"
+
+
+class Guardianship(db.Model):
+    """A parent's link to a child; read_only parents see but cannot change (manual, FAQ)."""
+
+    __tablename__ = "guardianships"
+
+    parent_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), primary_key=True, index=True)
+    read_only: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    parent: Mapped[User] = relationship(back_populates="guardianships")
+    child: Mapped[Child] = relationship(back_populates="guardianships")
+
+
+class AccountToken(db.Model):
+    """A single-use, expiring link token. Only its SHA-256 is stored."""
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))  # activate | reset | email
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # For e-mail change: the address the login name moves to.
+    new_email: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,16 @@
+"""Beheer: the staff area. Teachers manage their groups; the office everything."""
+from flask_login import current_user
+
+from app.access import staff_required, taught_group_ids
+from app.extensions import db
+from app.htmx import render_page
+from app.models import Group
+from app.staff import bp
+
+
+@bp.get("/")
+@staff_required
+def index():
+    ids = taught_group_ids(current_user)
+    groups = db.session.scalars(db.select(Group).where(Group.id.in_(ids)).order_by(Group.sort_order)).all()
+    return render_page("staff/index.html", groups=groups)
