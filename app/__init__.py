@@ -82,17 +82,21 @@ def _register_blueprints(app):
     for bp in (auth_bp, home_bp, account_bp, staff_bp):
         app.register_blueprint(bp)
 
-    # Blueprints of later modules register themselves here when present.
+    # One package per menu item: `bp` for the parents' side, `staff_bp` for its Beheer pages.
     import importlib
 
-    for name in ("children", "groups", "news", "agenda", "documents", "messages", "albums", "meetings"):
+    for name in ("children", "groups", "news", "agenda", "documents", "messages", "albums",
+                 "meetings", "notifications", "admin"):
         try:
             module = importlib.import_module(f"app.{name}")
         except ModuleNotFoundError as exc:
             if exc.name != f"app.{name}":
                 raise
             continue
-        app.register_blueprint(module.bp)
+        for attribute in ("bp", "staff_bp"):
+            blueprint = getattr(module, attribute, None)
+            if blueprint is not None:
+                app.register_blueprint(blueprint)
 
 
 def _register_template_helpers(app):

@@ -119,3 +119,77 @@ def can_edit_child(user, child):
         return True
     link = db.session.get(Guardianship, (user.id, child.id))
     return link is not None and not link.read_only
+
+
+# --- school-wide or group items (news, agenda, documents, messages, albums) ---------------
+#
+# A content model has a boolean column `school_wide` and a relationship `groups` (its
+# audience groups, through an association table). An item is for the whole school, or for
+# one or more groups. Parents see school-wide items and those of their children's current
+# groups; teachers those of their groups and school-wide ones; the office everything.
+
+def visible_clause(user, model):
+    """A WHERE clause selecting the items of `model` this user may read."""
+    from sqlalchemy import false, or_, true
+
+    if user.role == Role.ADMIN:
+        return true()
+    group_ids = reachable_group_ids(user)
+    if user.is_parent and not group_ids:
+        return false()  # no current pupil (e.g. only former pupils): no current content
+    return or_(model.school_wide.is_(True), model.groups.any(Group.id.in_(group_ids)))
+
+
+def item_for(user, model, item_id):
+    """One item the user may read, or 404 (also when it exists but is another group's)."""
+    item = db.session.scalar(select(model).where(model.id == item_id, visible_clause(user, model)))
+    if item is None:
+        abort(404)
+    return item
+
+
+def can_manage(user, item):
+    """Staff may change an item when it is wholly theirs: the office any item, a teacher
+    only group items all of whose groups they teach (never school-wide ones)."""
+    if user.role == Role.ADMIN:
+        return True
+    if user.role != Role.TEACHER or item.school_wide or not item.groups:
+        return False
+    return {group.id for group in item.groups} <= taught_group_ids(user)
+
+
+def managed_item_for(user, model, item_id):
+    """An item for a Beheer page: 404 unless this staff member may manage it."""
+    item = db.session.get(model, item_id)
+    if item is None or not user.is_staff or not can_manage(user, item):
+        abort(404)
+    return item
+
+
+def managed_clause(user, model):
+    """A WHERE clause for the items a staff member manages (lists in Beheer)."""
+    from sqlalchemy import and_, false, true
+
+    if user.role == Role.ADMIN:
+        return true()
+    if user.role != Role.TEACHER:
+        return false()
+    mine = taught_group_ids(user)
+    return and_(
+        model.school_wide.is_(False),
+        model.groups.any(),
+        ~model.groups.any(Group.id.not_in(mine)),
+    )
+
+
+def check_audience(user, school_wide, group_ids):
+    """Validate an audience chosen in a staff form; returns a Dutch error or None."""
+    if school_wide:
+        if user.role != Role.ADMIN:
+            return "Alleen de schooladministratie kan iets voor de hele school plaatsen."
+        return None
+    if not group_ids:
+        return "Kies de hele school of minstens één groep."
+    if not set(group_ids) <= taught_group_ids(user):
+        return "U kunt alleen iets plaatsen voor uw eigen groep(en)."
+    return None

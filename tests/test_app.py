@@ -141,17 +141,18 @@ def test_migrations_build_the_schema_on_sqlite(tmp_path):
 
 
 def test_migrations_build_the_schema_on_postgresql():
+    name = f"ouderportaal_migrations_{os.getpid()}"
     admin_url = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     try:
         engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
         with engine.connect() as connection:
-            connection.execute(text("DROP DATABASE IF EXISTS ouderportaal_migrations"))
-            connection.execute(text("CREATE DATABASE ouderportaal_migrations"))
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+            connection.execute(text(f"CREATE DATABASE {name}"))
     except Exception as exc:  # noqa: BLE001
         require_service(f"PostgreSQL not reachable: {exc}")
-    url = admin_url.rsplit("/", 1)[0] + "/ouderportaal_migrations"
+    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
     _upgrade(url)
     _assert_schema_matches_models(url)
     with engine.connect() as connection:
-        connection.execute(text("DROP DATABASE IF EXISTS ouderportaal_migrations WITH (FORCE)"))
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
     engine.dispose()

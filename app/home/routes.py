@@ -6,6 +6,7 @@ from sqlalchemy import text
 from app.access import children_of
 from app.extensions import db
 from app.home import bp
+from app.home.panels import panels_for
 from app.htmx import render_page
 
 
@@ -13,7 +14,7 @@ from app.htmx import render_page
 @login_required
 def index():
     children = children_of(current_user) if current_user.is_parent else []
-    return render_page("home/index.html", children=children)
+    return render_page("home/index.html", children=children, panels=panels_for(current_user))
 
 
 @bp.get("/healthz")

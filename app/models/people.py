@@ -39,6 +39,14 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254))
     first_name: Mapped[str] = mapped_column(String(100), default="")
     last_name: Mapped[str] = mapped_column(String(100), default="")
+    # Personal data (Mijn account). Who else sees it is decided by app/privacy.py.
+    phone_mobile: Mapped[str] = mapped_column(String(30), default="")
+    phone_home: Mapped[str] = mapped_column(String(30), default="")
+    street: Mapped[str] = mapped_column(String(120), default="")
+    house_number: Mapped[str] = mapped_column(String(20), default="")
+    postcode: Mapped[str] = mapped_column(String(10), default="")
+    city: Mapped[str] = mapped_column(String(80), default="")
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("stored_images.id", ondelete="SET NULL"))
     role: Mapped[Role] = mapped_column(
         Enum(Role, values_callable=lambda e: [m.value for m in e], native_enum=False, length=20),
         default=Role.PARENT,
@@ -118,6 +126,17 @@ class Child(db.Model):
     last_name: Mapped[str] = mapped_column(String(100))
     birth_date: Mapped[date | None] = mapped_column(Date)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"), index=True)
+    # The pupil administration's number: how a CSV re-import recognises a pupil.
+    student_number: Mapped[str | None] = mapped_column(String(30), unique=True)
+    gender: Mapped[str] = mapped_column(String(20), default="")
+    street: Mapped[str] = mapped_column(String(120), default="")
+    house_number: Mapped[str] = mapped_column(String(20), default="")
+    postcode: Mapped[str] = mapped_column(String(10), default="")
+    city: Mapped[str] = mapped_column(String(80), default="")
+    # "Primaire gegevens" of the child (manual: usually left empty).
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("stored_images.id", ondelete="SET NULL"))
     # A former pupil (left groep 8): parents lose access to current content.
     left_at: Mapped[date | None] = mapped_column(Date)
 
@@ -149,6 +168,21 @@ class Guardianship(db.Model):
 
     parent: Mapped[User] = relationship(back_populates="guardianships")
     child: Mapped[Child] = relationship(back_populates="guardianships")
+
+
+class ContactNumber(db.Model):
+    """An extra phone number with a label ("werk", "oma"): of a parent, or a child's
+    emergency number ("Extra gegevens"). Exactly one of user_id / child_id is set."""
+
+    __tablename__ = "contact_numbers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    child_id: Mapped[int | None] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(60))
+    number: Mapped[str] = mapped_column(String(30))
+    is_emergency: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class AccountToken(db.Model):

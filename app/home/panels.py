@@ -1,0 +1,31 @@
+"""What Home shows, collected from the modules.
+
+Each module that has something for Home provides `app/<module>/home.py` with
+`home_panels(user) -> list[Panel]`. Home sorts them by `order`: spoedberichten first
+(order 0), then messages (20), agenda (30), news (40) and meeting invitations (50).
+Each panel renders its own partial template with its own context.
+"""
+import importlib
+from dataclasses import dataclass, field
+
+PROVIDERS = ("messages", "agenda", "news", "meetings")
+
+
+@dataclass
+class Panel:
+    order: int
+    template: str
+    context: dict = field(default_factory=dict)
+
+
+def panels_for(user):
+    panels = []
+    for name in PROVIDERS:
+        try:
+            module = importlib.import_module(f"app.{name}.home")
+        except ModuleNotFoundError as exc:
+            if exc.name not in (f"app.{name}", f"app.{name}.home"):
+                raise
+            continue
+        panels.extend(module.home_panels(user))
+    return sorted(panels, key=lambda panel: panel.order)

@@ -1,0 +1,3 @@
+"""albums models (filled in by its issue)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""content models (filled in by its issue)."""
+
+__all__ = []

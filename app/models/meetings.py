@@ -1,0 +1,3 @@
+"""meetings models (filled in by its issue)."""
+
+__all__ = []

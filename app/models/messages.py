@@ -1,0 +1,3 @@
+"""messages models (filled in by its issue)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Teacher notes on pupils (filled in by its issue)."""
+
+__all__ = []

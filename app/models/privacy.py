@@ -1,0 +1,3 @@
+"""privacy models (filled in by its issue)."""
+
+__all__ = []

@@ -1,0 +1,1 @@
+"""Notification e-mail: recording what is to be mailed (services.py); the worker sends."""
