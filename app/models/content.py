@@ -52,7 +52,18 @@ agenda_item_groups = _audience_table("agenda_item_groups", "agenda_items", "agen
 document_groups = _audience_table("document_groups", "documents", "document_id")
 
 
-class NewsItem(db.Model):
+class _Audience:
+    """Shared by the items: how the audience reads in lists ("Hele school", "Groep 3")."""
+
+    @property
+    def audience_label(self):
+        if self.school_wide:
+            return "Hele school"
+        return ", ".join(group.label for group in self.groups)
+
+
+
+class NewsItem(_Audience, db.Model):
     __tablename__ = "news_items"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,11 +82,15 @@ class NewsItem(db.Model):
     image: Mapped[StoredImage | None] = relationship()
     author: Mapped[User | None] = relationship()
 
+    @property
+    def is_published(self):
+        return self.published_at <= utcnow()
+
     def __repr__(self):
         return f"<NewsItem {self.id} {self.title!r}>"
 
 
-class AgendaItem(db.Model):
+class AgendaItem(_Audience, db.Model):
     __tablename__ = "agenda_items"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -112,7 +127,7 @@ class DocumentFolder(db.Model):
         return f"<DocumentFolder {self.name!r}>"
 
 
-class Document(db.Model):
+class Document(_Audience, db.Model):
     __tablename__ = "documents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
