@@ -92,3 +92,73 @@ def teacher_of(group, **fields):
     group.teachers.append(teacher)
     db.session.commit()
     return teacher
+
+
+# --- Berichten and Fotoalbums (issue 4) ------------------------------------------------------
+
+from app.models import Album, AlbumPhoto, Message  # noqa: E402
+
+
+def _audience(obj, create, extracted):
+    """`groups=[...]` for a school-wide-or-group item (post-generation)."""
+    if extracted:
+        obj.groups = list(extracted)
+        if create:
+            db.session.commit()
+
+
+class MessageFactory(BaseFactory):
+    class Meta:
+        model = Message
+
+    title = factory.Sequence(lambda n: f"Bericht {n}")
+    text = "Beste ouders,\n\nDit is een **bericht** van school."
+    school_wide = False
+    urgent = False
+    replies_allowed = False
+    created_at = factory.LazyFunction(utcnow)
+    groups = factory.PostGeneration(_audience)
+
+
+def png_bytes(width=8, height=6, color=(200, 40, 40)):
+    """A small real PNG (Pillow)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def stored_album_image(color=(40, 120, 200)):
+    """A StoredImage written through app/storage.save_image (needs an app context)."""
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    from app.storage import save_image
+
+    image = save_image(FileStorage(io.BytesIO(png_bytes(color=color)), filename="foto.png"), purpose="album")
+    db.session.commit()
+    return image
+
+
+class AlbumFactory(BaseFactory):
+    class Meta:
+        model = Album
+
+    title = factory.Sequence(lambda n: f"Album {n}")
+    description = ""
+    school_wide = False
+    created_at = factory.LazyFunction(utcnow)
+    groups = factory.PostGeneration(_audience)
+
+
+def album_with_photos(count=2, **fields):
+    """An album with `count` real stored photos: returns (album, [AlbumPhoto])."""
+    album = AlbumFactory(**fields)
+    photos = [AlbumPhoto(album_id=album.id, image=stored_album_image(), position=index) for index in range(1, count + 1)]
+    db.session.add_all(photos)
+    db.session.commit()
+    return album, photos

@@ -1,0 +1,17 @@
+"""Home panels of Berichten: current spoedberichten on top (order 0), recent messages (20)."""
+from app.home.panels import Panel
+from app.messages import services
+from app.messages.markdown import render_markdown
+
+
+def home_panels(user):
+    urgent = services.current_urgent_for(user)
+    recent = services.recent_for(user, exclude_ids=[message.id for message, _ in urgent])
+    panels = []
+    if urgent:
+        # Shown in full: a spoedbericht is short and must not need a click.
+        shown = [(message, is_read, render_markdown(message.text)) for message, is_read in urgent]
+        panels.append(Panel(0, "messages/_home_urgent.html", {"urgent": shown}))
+    panels.append(Panel(20, "messages/_home_recent.html",
+                        {"recent": recent, "unread": services.unread_count(user)}))
+    return panels
