@@ -23,6 +23,7 @@ from app.notifications.services import record_event
 PER_PAGE = 20
 # A spoedbericht stays on top of Home for this long after it was posted.
 URGENT_ON_HOME = timedelta(days=7)
+URGENT_ON_HOME_MAX = 5
 HOME_RECENT = 5
 MAX_REPLY_LENGTH = 4000
 
@@ -90,6 +91,7 @@ def current_urgent_for(user):
         user,
         and_(visible_clause(user, Message), Message.urgent.is_(True), Message.created_at >= since),
         (Message.created_at.desc(), Message.id.desc()),
+        limit=URGENT_ON_HOME_MAX,
     )
 
 

@@ -1,0 +1,37 @@
+"""Fotoalbums forms. Every message is Dutch; photos are checked by app/storage.py."""
+from flask_wtf import FlaskForm
+from wtforms import DateField, MultipleFileField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.messages.forms import AudienceMixin
+
+
+class DutchDateField(DateField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Vul een geldige datum in (dag-maand-jaar).") from None
+
+
+class AlbumForm(AudienceMixin, FlaskForm):
+    title = StringField(
+        "Titel",
+        validators=[DataRequired("Vul een titel in."), Length(max=200, message="De titel is te lang (maximaal 200 tekens).")],
+    )
+    description = TextAreaField(
+        "Beschrijving (niet verplicht)",
+        validators=[Optional(), Length(max=2000, message="De beschrijving is te lang (maximaal 2.000 tekens).")],
+    )
+    event_date = DutchDateField("Datum van de activiteit (niet verplicht)", validators=[Optional()])
+    photos = MultipleFileField("Foto's")
+
+
+class AlbumDetailsForm(AlbumForm):
+    """Changing an album's details (photos are added with PhotosForm)."""
+
+    photos = None
+
+
+class PhotosForm(FlaskForm):
+    photos = MultipleFileField("Foto's toevoegen")
