@@ -1,18 +1,214 @@
-"""Mijn account: the parent's own data. The foundation has the Wachtwoord tab."""
-from flask import flash, redirect, url_for
+"""Mijn account: personal data and photo, Bereikbaarheid, Notificaties, Privacy, Wachtwoord.
+
+Everything here is about the logged-in user's own account; there are no other users' ids
+in these URLs except a contact number's, which must be one of the user's own.
+"""
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
 
-from app.account import bp
-from app.auth import services
+from app import privacy
+from app.account import bp, numbers, services
+from app.account.forms import ConfirmForm, ContactForm, PhotoForm, ProfileForm, privacy_form
+from app.auth import services as auth_services
 from app.auth.forms import ChangePasswordForm
-from app.htmx import render_page
+from app.auth.routes import TOKEN_MESSAGES
+from app.htmx import is_htmx, render_page
+from app.models import NOTIFICATION_TYPES
+from app.notifications.services import preferences_for
+from app.storage import UploadError
 
 
-@bp.get("/")
+# --- Persoonlijke gegevens -----------------------------------------------------------------
+
+def _profile_page(photo_form=None, photo_error=None, status=200):
+    photo_url, thumb_url = privacy.own_photo_urls(current_user.photo_id)
+    return render_page(
+        "account/profile.html", tab="gegevens", user=current_user, photo_url=photo_url,
+        photo_form=photo_form or PhotoForm(formdata=None), remove_form=ConfirmForm(formdata=None),
+        photo_error=photo_error, address=privacy.format_address(current_user), status=status,
+    )
+
+
+@bp.get("/", endpoint="index")
+@bp.get("/gegevens", endpoint="profile")
 @login_required
-def index():
-    return redirect(url_for("account.password"))
+def profile():
+    return _profile_page()
 
+
+@bp.route("/gegevens/wijzigen", methods=["GET", "POST"])
+@login_required
+def profile_edit():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        changed = services.update_person(current_user, current_user, "user",
+                                         {name: getattr(form, name).data for name in ProfileForm.FIELDS})
+        flash("Uw gegevens zijn opgeslagen." if changed else "Er is niets gewijzigd.", "success")
+        return redirect(url_for("account.profile"))
+    return render_page("account/profile_edit.html", tab="gegevens", form=form,
+                       status=422 if form.errors else 200)
+
+
+@bp.post("/foto")
+@login_required
+def photo_upload():
+    form = PhotoForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.replace_photo(current_user, current_user, "user", form.photo.data)
+    except UploadError as error:
+        return _profile_page(photo_error=str(error), status=422)
+    flash("Uw foto is opgeslagen.", "success")
+    return redirect(url_for("account.profile"))
+
+
+@bp.post("/foto/verwijderen")
+@login_required
+def photo_delete():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if services.remove_photo(current_user, current_user, "user"):
+        flash("Uw foto is verwijderd.", "success")
+    return redirect(url_for("account.profile"))
+
+
+# --- Bereikbaarheid -----------------------------------------------------------------------
+
+def _number_urls(action, number_id=None):
+    if action == "page":
+        return url_for("account.contact")
+    if action == "add":
+        return url_for("account.number_add")
+    return url_for(f"account.number_{action}", number_id=number_id)
+
+
+def _contact_page(form=None, section=None, login_error=None, status=200):
+    form = form or ContactForm(formdata=None, obj=current_user)
+    section = section or numbers.build_section("user", current_user, True, _number_urls)
+    return render_page(
+        "account/contact.html", tab="bereikbaarheid", form=form, numbers=section,
+        pending=services.pending_login_change(current_user),
+        login_differs=auth_services.normalise_login(current_user.email) != current_user.login_name,
+        login_form=ConfirmForm(formdata=None), login_error=login_error, status=status,
+    )
+
+
+@bp.route("/bereikbaarheid", methods=["GET", "POST"])
+@login_required
+def contact():
+    form = ContactForm(obj=current_user) if request.method == "POST" else None
+    if form is not None:
+        if form.validate_on_submit():
+            old_email = current_user.email
+            changed = services.update_person(current_user, current_user, "user",
+                                             {name: getattr(form, name).data for name in ContactForm.FIELDS})
+            if "email" in changed and old_email.lower() != current_user.email.lower():
+                flash("Uw e-mailadres is opgeslagen. Uw inlognaam is niet veranderd; "
+                      "hieronder kunt u die ook laten wijzigen.", "success")
+            else:
+                flash("Uw gegevens zijn opgeslagen." if changed else "Er is niets gewijzigd.", "success")
+            return redirect(url_for("account.contact"))
+        return _contact_page(form=form, status=422)
+    return _contact_page()
+
+
+@bp.post("/bereikbaarheid/nummers", endpoint="number_add")
+@bp.post("/bereikbaarheid/nummers/<int:number_id>", endpoint="number_edit")
+@bp.post("/bereikbaarheid/nummers/<int:number_id>/verwijderen", endpoint="number_delete")
+@login_required
+def number_action(number_id=None):
+    action = request.endpoint.rsplit("_", 1)[1]
+    return numbers.handle(
+        current_user, "user", current_user, action, _number_urls,
+        lambda section, status: _contact_page(section=section, status=status), number_id=number_id,
+    )
+
+
+@bp.post("/inlognaam")
+@login_required
+def login_change_request():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    error = services.request_login_change(current_user)
+    if error:
+        return _contact_page(login_error=error, status=422)
+    flash(f"We hebben een bevestigingslink gestuurd naar {current_user.email}. "
+          "Klik op de link in die e-mail om voortaan met dit adres in te loggen.", "success")
+    return redirect(url_for("account.contact"))
+
+
+@bp.route("/inlognaam/<token>", methods=["GET", "POST"])
+def login_change_confirm(token):
+    """The link from the confirmation mail. GET shows a button; the POST changes the name
+    (a mail scanner opening the link changes nothing)."""
+    record, status = auth_services.check_token(token, "email")
+    if status != "ok":
+        return render_template("auth/link_problem.html", message=TOKEN_MESSAGES[status],
+                               show_login=not current_user.is_authenticated), 410 if record else 404
+    form = ConfirmForm()
+    error = None
+    if form.validate_on_submit():
+        user, error = services.confirm_login_change(record)
+        if error is None:
+            flash(f"Uw inlognaam is gewijzigd. U logt voortaan in met {user.login_name}.", "success")
+            if current_user.is_authenticated and current_user.id == user.id:
+                return redirect(url_for("account.contact"))
+            return redirect(url_for("auth.login"))
+    return render_template("account/login_change_confirm.html", form=form, new_login=record.new_email,
+                           error=error), 422 if error else 200
+
+
+# --- Notificaties -------------------------------------------------------------------------
+
+@bp.route("/notificaties", methods=["GET", "POST"])
+@login_required
+def notifications():
+    form = ConfirmForm()
+    saved = False
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        enabled = {kind for kind in request.form.getlist("aan") if kind in NOTIFICATION_TYPES}
+        services.save_notifications(current_user, enabled)
+        saved = True
+        if not is_htmx():
+            flash("Uw keuzes voor e-mail zijn opgeslagen.", "success")
+            return redirect(url_for("account.notifications"))
+    return render_page("account/notifications.html", "account/_notifications_form.html",
+                       tab="notificaties", types=NOTIFICATION_TYPES, prefs=preferences_for(current_user),
+                       form=form, saved=saved)
+
+
+# --- Privacy ------------------------------------------------------------------------------
+
+def render_privacy(page, form, action, saved=False, status=200, **context):
+    return render_page(page, "account/_privacy_form.html", form=form, privacy_action=action,
+                       levels=privacy.LEVELS, saved=saved, status=status, **context)
+
+
+@bp.route("/privacy", methods=["GET", "POST"], endpoint="privacy")
+@login_required
+def privacy_settings():
+    levels = privacy.user_levels(current_user)
+    form_class = privacy_form(privacy.PARENT_FIELDS, levels)
+    form = form_class() if request.method == "POST" else form_class(formdata=None)
+    saved = False
+    if request.method == "POST":
+        if form.validate_on_submit():
+            privacy.save_user_levels(current_user, current_user,
+                                     {name: form[name].data for name in privacy.PARENT_FIELDS})
+            saved = True
+            if not is_htmx():
+                flash("Uw privacy-instellingen zijn opgeslagen.", "success")
+                return redirect(url_for("account.privacy"))
+    return render_privacy("account/privacy.html", form, url_for("account.privacy"), saved=saved,
+                          status=422 if form.errors else 200, tab="privacy", editable=True,
+                          privacy_subject="u")
+
+
+
+# --- Wachtwoord ---------------------------------------------------------------------------
 
 @bp.route("/wachtwoord", methods=["GET", "POST"])
 @login_required
@@ -20,7 +216,7 @@ def password():
     form = ChangePasswordForm()
     form.login_name_for_check = current_user.login_name
     if form.validate_on_submit():
-        if services.change_password(current_user, form.current.data, form.password.data):
+        if auth_services.change_password(current_user, form.current.data, form.password.data):
             # The session token changed: keep this session, every other one ends.
             login_user(current_user)
             flash("Uw wachtwoord is gewijzigd.", "success")

@@ -1,0 +1,184 @@
+"""Mijn kinderen: the parent's children and, per child, the tabs of the manual (Gegevens,
+Bereikbaarheid, Privacy, Resultaten when the school uses it, Notities).
+
+Every view gets the child through app/access.child_for: another family's child is a 404,
+and a read-only guardian gets 403 on every change (the forms are not offered either).
+Teachers reach the pupils of their groups here too, the office every pupil.
+"""
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+
+from app import privacy
+from app.access import can_edit_child, child_for, children_of
+from app.account import numbers
+from app.account import services as account_services
+from app.account.forms import ConfirmForm, PhotoForm, privacy_form
+from app.account.routes import render_privacy
+from app.children import bp, services
+from app.children.forms import GENDERS, ChildContactForm, ChildForm
+from app.htmx import is_htmx, render_page
+from app.settings import module_enabled
+from app.storage import UploadError
+
+
+def _page(template, child, tab, status=200, fragment=None, **context):
+    photo_url, thumb_url = privacy.own_photo_urls(child.photo_id)
+    return render_page(
+        template, fragment, status=status, child=child, tab=tab,
+        editable=can_edit_child(current_user, child), photo_url=thumb_url,
+        show_results=module_enabled("resultaten"), **context,
+    )
+
+
+@bp.get("/")
+@login_required
+def index():
+    rows = children_of(current_user) if current_user.is_parent else []
+    cards = []
+    for child, read_only in rows:
+        _, thumb_url = privacy.own_photo_urls(child.photo_id)
+        cards.append({"child": child, "read_only": read_only, "photo_url": thumb_url})
+    return render_page("children/index.html", cards=cards)
+
+
+# --- Gegevens -----------------------------------------------------------------------------
+
+def _details_page(child, photo_error=None, status=200):
+    return _page("children/show.html", child, "gegevens", status=status,
+                 photo_form=PhotoForm(formdata=None), remove_form=ConfirmForm(formdata=None),
+                 photo_error=photo_error, genders=dict(GENDERS))
+
+
+@bp.get("/<int:child_id>")
+@login_required
+def show(child_id):
+    return _details_page(child_for(current_user, child_id))
+
+
+@bp.route("/<int:child_id>/wijzigen", methods=["GET", "POST"])
+@login_required
+def edit(child_id):
+    child = child_for(current_user, child_id, write=True)
+    form = ChildForm(obj=child)
+    if form.validate_on_submit():
+        changed = account_services.update_person(current_user, child, "child",
+                                                 {name: getattr(form, name).data for name in ChildForm.FIELDS})
+        flash(f"De gegevens van {child.first_name} zijn opgeslagen." if changed else "Er is niets gewijzigd.",
+              "success")
+        return redirect(url_for("children.show", child_id=child.id))
+    return _page("children/edit.html", child, "gegevens", form=form, status=422 if form.errors else 200)
+
+
+@bp.post("/<int:child_id>/foto")
+@login_required
+def photo_upload(child_id):
+    child = child_for(current_user, child_id, write=True)
+    form = PhotoForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        account_services.replace_photo(current_user, child, "child", form.photo.data)
+    except UploadError as error:
+        return _details_page(child, photo_error=str(error), status=422)
+    flash(f"De foto van {child.first_name} is opgeslagen.", "success")
+    return redirect(url_for("children.show", child_id=child.id))
+
+
+@bp.post("/<int:child_id>/foto/verwijderen")
+@login_required
+def photo_delete(child_id):
+    child = child_for(current_user, child_id, write=True)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if account_services.remove_photo(current_user, child, "child"):
+        flash(f"De foto van {child.first_name} is verwijderd.", "success")
+    return redirect(url_for("children.show", child_id=child.id))
+
+
+# --- Bereikbaarheid -----------------------------------------------------------------------
+
+def _urls_for(child):
+    def urls(action, number_id=None):
+        if action == "page":
+            return url_for("children.contact", child_id=child.id)
+        if action == "add":
+            return url_for("children.number_add", child_id=child.id)
+        return url_for(f"children.number_{action}", child_id=child.id, number_id=number_id)
+    return urls
+
+
+def _contact_page(child, form=None, section=None, status=200):
+    editable = can_edit_child(current_user, child)
+    form = form or ChildContactForm(formdata=None, obj=child)
+    section = section or numbers.build_section("child", child, editable, _urls_for(child))
+    return _page("children/contact.html", child, "bereikbaarheid", status=status, form=form, numbers=section)
+
+
+@bp.route("/<int:child_id>/bereikbaarheid", methods=["GET", "POST"])
+@login_required
+def contact(child_id):
+    if request.method == "GET":
+        return _contact_page(child_for(current_user, child_id))
+    child = child_for(current_user, child_id, write=True)
+    form = ChildContactForm()
+    if form.validate_on_submit():
+        changed = account_services.update_person(current_user, child, "child",
+                                                 {name: getattr(form, name).data for name in ChildContactForm.FIELDS})
+        flash("De primaire gegevens zijn opgeslagen." if changed else "Er is niets gewijzigd.", "success")
+        return redirect(url_for("children.contact", child_id=child.id))
+    return _contact_page(child, form=form, status=422)
+
+
+@bp.post("/<int:child_id>/noodnummers", endpoint="number_add")
+@bp.post("/<int:child_id>/noodnummers/<int:number_id>", endpoint="number_edit")
+@bp.post("/<int:child_id>/noodnummers/<int:number_id>/verwijderen", endpoint="number_delete")
+@login_required
+def number_action(child_id, number_id=None):
+    child = child_for(current_user, child_id, write=True)
+    action = request.endpoint.rsplit("_", 1)[1]
+    return numbers.handle(
+        current_user, "child", child, action, _urls_for(child),
+        lambda section, status: _contact_page(child, section=section, status=status), number_id=number_id,
+    )
+
+
+# --- Privacy ------------------------------------------------------------------------------
+
+@bp.route("/<int:child_id>/privacy", methods=["GET", "POST"], endpoint="privacy")
+@login_required
+def privacy_settings(child_id):
+    child = child_for(current_user, child_id, write=request.method == "POST")
+    levels = privacy.child_levels(child)
+    form_class = privacy_form(privacy.CHILD_FIELDS, levels)
+    form = form_class() if request.method == "POST" else form_class(formdata=None)
+    saved = False
+    if request.method == "POST" and form.validate_on_submit():
+        privacy.save_child_levels(current_user, child, {name: form[name].data for name in privacy.CHILD_FIELDS})
+        saved = True
+        if not is_htmx():
+            flash(f"De privacy-instellingen van {child.first_name} zijn opgeslagen.", "success")
+            return redirect(url_for("children.privacy", child_id=child.id))
+    photo_url, thumb_url = privacy.own_photo_urls(child.photo_id)
+    return render_privacy("children/privacy.html", form, url_for("children.privacy", child_id=child.id),
+                          saved=saved, status=422 if form.errors else 200, child=child, tab="privacy",
+                          editable=can_edit_child(current_user, child), photo_url=thumb_url,
+                          show_results=module_enabled("resultaten"))
+
+
+
+# --- Resultaten and Notities --------------------------------------------------------------
+
+@bp.get("/<int:child_id>/resultaten")
+@login_required
+def results(child_id):
+    child = child_for(current_user, child_id)
+    if not module_enabled("resultaten"):
+        abort(404)
+    return _page("children/results.html", child, "resultaten")
+
+
+@bp.get("/<int:child_id>/notities")
+@login_required
+def notes(child_id):
+    child = child_for(current_user, child_id)
+    return _page("children/notes.html", child, "notities", notes=services.notes_of(child))
