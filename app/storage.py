@@ -21,6 +21,10 @@ FORMATS = {
     "PNG": ("png", "image/png"),
     "WEBP": ("webp", "image/webp"),
 }
+# Phone cameras write JPEGs with extra preview frames ("MPO"); Pillow names them apart.
+# They are JPEGs to the user and are stored as plain (first-frame) JPEGs.
+FORMAT_ALIASES = {"MPO": "JPEG"}
+TOO_MANY_PIXELS = "Deze foto heeft te veel pixels. Verklein de foto en probeer het opnieuw."
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
@@ -32,6 +36,14 @@ def upload_root(kind="images"):
     path = Path(current_app.config["UPLOAD_DIR"]) / kind
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def size_text(limit):
+    """A byte limit for people: "10 MB", "1,5 MB", "200 kB"."""
+    if limit >= 1024 * 1024:
+        value = f"{limit / (1024 * 1024):.1f}".rstrip("0").rstrip(".").replace(".", ",")
+        return f"{value} MB"
+    return f"{max(1, round(limit / 1024))} kB"
 
 
 def read_limited(file_storage, limit, too_large_message):
@@ -47,28 +59,36 @@ def read_limited(file_storage, limit, too_large_message):
 
 
 def _open_checked(data):
+    """Open the bytes as an image; returns (image, format) or raises UploadError."""
     max_pixels = current_app.config["MAX_IMAGE_PIXELS"]
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             image = Image.open(io.BytesIO(data))
-        except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError):
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            # Pillow's own guard (a header claiming a gigantic size): the same answer as ours.
+            raise UploadError(TOO_MANY_PIXELS) from None
+        except (UnidentifiedImageError, OSError):
             raise UploadError("Dit bestand is geen foto. Upload een JPEG-, PNG- of WebP-afbeelding.") from None
-        if image.format not in FORMATS:
+        fmt = FORMAT_ALIASES.get(image.format, image.format)
+        if fmt not in FORMATS:
             raise UploadError("Dit bestandstype wordt niet ondersteund. Upload een JPEG-, PNG- of WebP-afbeelding.")
         width, height = image.size
         if width * height > max_pixels or width > 20000 or height > 20000:
-            raise UploadError("Deze foto heeft te veel pixels. Verklein de foto en probeer het opnieuw.")
+            raise UploadError(TOO_MANY_PIXELS)
         try:
             image.load()
         except Exception:  # noqa: BLE001 — any decoder failure means: not a usable image
             raise UploadError("Deze foto kon niet worden gelezen. Is het bestand beschadigd?") from None
-    return image
+    return image, fmt
 
 
 def _normalise(image, fmt):
     # Apply the EXIF orientation, then drop every bit of metadata (EXIF, GPS, comments).
-    image = ImageOps.exif_transpose(image)
+    try:
+        image = ImageOps.exif_transpose(image)
+    except Exception:  # noqa: BLE001 — broken EXIF: keep the pixels as they are
+        pass
     if fmt == "JPEG" and image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
     elif fmt in ("PNG", "WEBP") and image.mode not in ("RGB", "RGBA", "L", "LA"):
@@ -91,10 +111,8 @@ def save_image(file_storage, purpose, uploaded_by=None, max_side=2000, thumb_sid
     Raises UploadError with a Dutch message; nothing is stored then.
     """
     limit = current_app.config["MAX_IMAGE_BYTES"]
-    data = read_limited(file_storage, limit,
-                        f"De foto is te groot. Het maximum is {limit // (1024 * 1024)} MB.")
-    image = _open_checked(data)
-    fmt = image.format
+    data = read_limited(file_storage, limit, f"De foto is te groot. Het maximum is {size_text(limit)}.")
+    image, fmt = _open_checked(data)
     extension, mime = FORMATS[fmt]
     image = _normalise(image, fmt)
     image.thumbnail((max_side, max_side))
