@@ -17,3 +17,7 @@ def register_cli(app):
             return
         run_demo(echo=click.echo)
         click.echo("demo-data: klaar. Inloggen kan met de demo-accounts uit README.md.")
+
+    from app.notifications.cli import register as register_notifications_cli
+
+    register_notifications_cli(app)

@@ -7,7 +7,7 @@ when it goes out and to whom, and keeps the delivery ledger.
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.base import utcnow
@@ -63,3 +63,98 @@ class NotificationPreference(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20))  # a key of NOTIFICATION_TYPES
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+# --- the delivery ledger ------------------------------------------------------------------
+#
+# One row per (recipient, kind, key): one notice for one parent. The UNIQUE constraint is
+# what makes a notice go out at most once per planning, however often a batch is re-run;
+# the state machine below is what makes a planned row go out once it is claimed:
+#
+#   pending --claim--> sending --SMTP accepted--> sent
+#                         |--temporary error--> pending (next_attempt_at, backoff)
+#                         |--permanent error / too many attempts--> failed
+#                         `--nothing left to tell (item deleted, switched off)--> skipped
+#
+# A row stays in "sending" only while a sender holds its claim; a claim of a dead process
+# (or one older than the lease) is handed back to "pending" (app/jobs/notifications.py).
+
+DELIVERY_STATES = {
+    "pending": "In de wachtrij",
+    "sending": "Wordt verstuurd",
+    "sent": "Verstuurd",
+    "failed": "Mislukt",
+    "skipped": "Niet verstuurd",
+}
+
+
+class NotificationBatch(db.Model):
+    """One planning run of a weekly digest. Its unique key fixes the digest's content:
+    a second planning for the same Wednesday (a late item) gets a key of its own."""
+
+    __tablename__ = "notification_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    # The Wednesday 17:30 (naive UTC) whose digest this is.
+    cutoff_at: Mapped[datetime] = mapped_column(DateTime)
+    planned_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    event_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class NotificationDelivery(db.Model):
+    """One notice (a single item or a weekly digest) for one recipient, and its fate."""
+
+    __tablename__ = "notification_deliveries"
+    __table_args__ = (
+        UniqueConstraint("recipient_id", "kind", "key"),
+        Index("ix_notification_deliveries_state", "state", "next_attempt_at"),
+        Index("ix_notification_deliveries_key", "kind", "key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # An event kind (EVENT_KINDS) for a single notice, or "digest" for the weekly digest.
+    kind: Mapped[str] = mapped_column(String(30))
+    # "album:12", "message:7" for a single item; the NotificationBatch key for a digest.
+    key: Mapped[str] = mapped_column(String(80))
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    # Who is sending it: "host:pid:random" of the sending process, and since when.
+    claim_token: Mapped[str | None] = mapped_column(String(120))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # A temporary failure waits until then (backoff).
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    recipient = relationship("User")
+    items = relationship("NotificationDeliveryItem", back_populates="delivery",
+                         cascade="all, delete-orphan", passive_deletes=True)
+
+    @property
+    def state_label(self):
+        return DELIVERY_STATES.get(self.state, self.state)
+
+
+class NotificationDeliveryItem(db.Model):
+    """What a notice is about: one row for a single notice, one per item in a digest."""
+
+    __tablename__ = "notification_delivery_items"
+    __table_args__ = (
+        UniqueConstraint("delivery_id", "subject_type", "subject_id"),
+        Index("ix_notification_delivery_items_subject", "subject_type", "subject_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("notification_deliveries.id", ondelete="CASCADE"))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("notification_events.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(30))  # the event kind (news, message, ...)
+    subject_type: Mapped[str] = mapped_column(String(30))
+    subject_id: Mapped[int] = mapped_column(Integer)
+
+    delivery = relationship(NotificationDelivery, back_populates="items")
+
+
+__all__ += ["DELIVERY_STATES", "NotificationBatch", "NotificationDelivery", "NotificationDeliveryItem"]

@@ -1,0 +1,80 @@
+"""The worker's clock: RQ's CronScheduler (rq.cron), started by worker.py in the same
+`worker` process of the Procfile (as a forked child that lives and dies with it).
+
+One cron job: `run_due` every minute, at second 0. The rules of what is due when are in
+app/notifications/timing.py, in Europe/Amsterdam time, so the cron string itself needs no
+time zone: the tick at 17:30:00 (CET or CEST alike) is the evening batch, on Wednesdays
+also the weekly digest; the other ticks send what is due at once (a spoedbericht posted
+after 17:30), retry failed sends, and catch up after the worker was down. Every run is
+idempotent (app/jobs/notifications.py), so two workers with two clocks do no harm.
+
+`python worker.py --burst` (tests, one-off draining) starts no clock.
+"""
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+import time
+
+log = logging.getLogger(__name__)
+
+TICK_CRON = "* * * * *"
+TICK_NAME = "ouderportaal-notifications-tick"
+
+
+def register_schedules(app, connection):
+    """Called by worker.py in the worker's main process before it starts working."""
+    # The worker's pid, for the test-only kill switch in app/jobs/notifications.py.
+    os.environ["PORTAL_WORKER_PID"] = str(os.getpid())
+    if "--burst" in sys.argv[1:]:
+        return None
+    from app.jobs import get_queue
+    from app.jobs.notifications import JOB_TIMEOUT, run_due
+
+    # Catch up at start (the worker may have been down at 17:30).
+    get_queue("mail", app).enqueue(run_due, job_timeout=JOB_TIMEOUT, ttl=300)
+    context = multiprocessing.get_context("fork")
+    process = context.Process(
+        target=_run_clock, args=(app.config["REDIS_URL"], os.getpid()), name="ouderportaal-cron", daemon=True
+    )
+    process.start()
+    return process
+
+
+def build_cron(connection):
+    """The CronScheduler with the tick registered (separate for a test to inspect)."""
+    from rq.cron import CronScheduler
+
+    from app.jobs.notifications import JOB_TIMEOUT, run_due
+
+    cron = CronScheduler(connection=connection, logging_level=logging.WARNING)
+    cron.register(run_due, queue_name="mail", cron=TICK_CRON, job_timeout=JOB_TIMEOUT,
+                  ttl=300, result_ttl=600, name=TICK_NAME)
+    return cron
+
+
+def _run_clock(redis_url, parent_pid):
+    """The clock loop (in the forked child): enqueue due cron jobs until the worker is gone.
+
+    CronScheduler.start() would install its own signal handlers and sleep up to 60 s; this
+    loop checks every second whether the worker still lives, so a killed worker leaves no
+    clock behind."""
+    from redis import Redis
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the worker, which stops us
+    logging.getLogger("rq.cron").setLevel(logging.WARNING)
+    cron = build_cron(Redis.from_url(redis_url))
+    cron.register_birth()
+    try:
+        while os.getppid() == parent_pid:
+            if cron.enqueue_jobs():
+                cron.save()
+            cron.heartbeat()
+            time.sleep(max(0.05, min(1.0, cron.calculate_sleep_interval())))
+    finally:
+        try:
+            cron.register_death()
+        except Exception:  # noqa: BLE001
+            pass
