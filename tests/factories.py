@@ -162,3 +162,57 @@ def album_with_photos(count=2, **fields):
     db.session.add_all(photos)
     db.session.commit()
     return album, photos
+
+
+# --- content: news, agenda, documents (Nieuws, Agenda, Documenten) ---------------------------
+
+from datetime import timedelta as _timedelta  # noqa: E402
+
+from app.models import AgendaItem, Document, NewsItem  # noqa: E402
+
+class NewsItemFactory(BaseFactory):
+    class Meta:
+        model = NewsItem
+
+    title = factory.Sequence(lambda n: f"Nieuws {n}")
+    body = "Dit is **nieuws** van school."
+    # Published an hour ago unless told otherwise (future items are hidden from parents).
+    published_at = factory.LazyFunction(lambda: utcnow() - _timedelta(hours=1))
+    school_wide = False
+    groups = factory.PostGeneration(_audience)
+
+
+class AgendaItemFactory(BaseFactory):
+    class Meta:
+        model = AgendaItem
+
+    title = factory.Sequence(lambda n: f"Activiteit {n}")
+    date = factory.LazyFunction(lambda: date.today() + _timedelta(days=7))
+    start_time = None
+    end_time = None
+    location = ""
+    description = ""
+    school_wide = False
+    groups = factory.PostGeneration(_audience)
+
+
+def pdf_bytes(text="# Testdocument\n\nEen regel tekst."):
+    """A small real PDF (the demo's PDF writer)."""
+    from app.demo.simple_pdf import text_to_pdf
+
+    return text_to_pdf(text, "Testdocument")
+
+
+def stored_document(title="Document", filename="brief.pdf", data=None, school_wide=False, groups=(), folder=None):
+    """A Document with its file written under UPLOAD_DIR/documents (needs an app context)."""
+    from app.documents import files
+
+    data = pdf_bytes() if data is None else data
+    kind = files.KINDS[files.detect_kind(data)]
+    stored_name = files.store(files.CheckedFile(data=data, kind=kind, filename=filename))
+    document = Document(title=title, original_name=filename, stored_name=stored_name, kind=kind.key,
+                        mime_type=kind.mime_type, size_bytes=len(data), school_wide=school_wide,
+                        groups=list(groups), folder=folder)
+    db.session.add(document)
+    db.session.commit()
+    return document
