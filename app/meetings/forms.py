@@ -1,0 +1,94 @@
+"""Oudergesprekken forms (Beheer, and the small booking forms of parents). Dutch messages."""
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField, TimeField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from app.meetings.services import SLOT_MINUTES_CHOICES
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class BookForm(FlaskForm):
+    """A parent's "Reserveren mogelijk" / "Annuleren": the slot and the version the page showed."""
+
+    slot = HiddenField()
+    versie = HiddenField()
+
+
+class RoundDetailsForm(FlaskForm):
+    title = StringField(
+        "Titel",
+        validators=[DataRequired("Vul een titel in."),
+                    Length(max=150, message="De titel is te lang (maximaal 150 tekens).")],
+    )
+    info = TextAreaField(
+        "Informatie voor de ouders",
+        validators=[Optional(), Length(max=5000, message="De informatie is te lang (maximaal 5.000 tekens).")],
+    )
+
+
+class RoundForm(RoundDetailsForm):
+    group = SelectField("Groep", coerce=int, validate_choice=False)
+
+    def validate_group(self, field):
+        if field.data not in {choice.value for choice in self.group.choices}:
+            raise ValidationError("Kies een van uw groepen.")
+
+
+class DayForm(FlaskForm):
+    date = DateField("Datum", validators=[InputRequired("Vul een geldige datum in.")])
+    starts_at = TimeField("Begintijd", validators=[InputRequired("Vul een begintijd in, bijvoorbeeld 08:30.")])
+    ends_at = TimeField("Eindtijd", validators=[InputRequired("Vul een eindtijd in, bijvoorbeeld 12:00.")])
+    slot_minutes = SelectField(
+        "Lengte van een tijdslot",
+        coerce=int,
+        choices=[SelectChoice(m, f"{m} minuten") for m in SLOT_MINUTES_CHOICES],
+        default=10,
+        validate_choice=False,
+    )
+    breaks = StringField(
+        "Pauzes (optioneel)",
+        validators=[Optional(), Length(max=200, message="Te lang (maximaal 200 tekens).")],
+    )
+
+    def validate_ends_at(self, field):
+        if self.starts_at.data and field.data and field.data <= self.starts_at.data:
+            raise ValidationError("De eindtijd moet na de begintijd liggen.")
+
+    def validate_slot_minutes(self, field):
+        if field.data not in SLOT_MINUTES_CHOICES:
+            raise ValidationError("Kies een lengte uit de lijst.")
+
+
+class StaffBookForm(FlaskForm):
+    """Beheer: book or move a pupil to a slot."""
+
+    child = SelectField("Leerling", coerce=int, validate_choice=False,
+                        validators=[InputRequired("Kies een leerling.")])
+    slot = SelectField("Tijdslot", coerce=int, validate_choice=False,
+                       validators=[InputRequired("Kies een tijdslot.")])
+
+
+def invitation_fields(request_form, pupils):
+    """Parse the invitation table: {child_id: (invited, slots_needed, message)}.
+
+    The table has, per pupil, `uitnodigen-<id>`, `tijdsloten-<id>` (1/2) and
+    `bericht-<id>`; unknown ids are ignored by the service.
+    """
+    entries = {}
+    for child, _invitation in pupils:
+        key = child.id
+        raw_slots = request_form.get(f"tijdsloten-{key}", "1")
+        try:
+            slots = int(raw_slots)
+        except ValueError:
+            slots = 0  # refused by the service with a Dutch message
+        entries[key] = (
+            bool(request_form.get(f"uitnodigen-{key}")),
+            slots,
+            request_form.get(f"bericht-{key}", ""),
+        )
+    return entries
+

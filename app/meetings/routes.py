@@ -1,0 +1,73 @@
+"""Oudergesprekken for parents: the invitations, and per child the slot list to book in."""
+from flask import flash, redirect, url_for
+from flask_login import current_user, login_required
+
+from app.htmx import is_htmx, render_page
+from app.meetings import bp, services
+from app.meetings.forms import BookForm
+from app.meetings.services import MeetingError
+
+
+@bp.get("/")
+@login_required
+def index():
+    invitations = services.invitations_for_parent(current_user) if current_user.is_parent else []
+    return render_page("meetings/index.html", invitations=invitations)
+
+
+def _planning_page(invitation, message=None, kind="success", status=200):
+    planning = services.parent_planning(current_user, invitation)
+    return render_page("meetings/detail.html", "meetings/_planning.html", status=status,
+                       message=message, message_kind=kind, form=BookForm(), **planning)
+
+
+@bp.get("/<int:round_id>/kind/<int:child_id>")
+@login_required
+def detail(round_id, child_id):
+    invitation = services.invitation_for_parent(current_user, round_id, child_id)
+    return _planning_page(invitation)
+
+
+def _answer(invitation, action, done_message):
+    """Run a booking action; answer with the refreshed slot list (htmx) or a redirect/page."""
+    try:
+        result = action()
+    except MeetingError as error:
+        # htmx swaps only successful answers: the refusal comes with the fresh list as 200.
+        return _planning_page(invitation, error.message, "error", status=200 if is_htmx() else 409)
+    message = done_message(result)
+    if is_htmx():
+        return _planning_page(invitation, message, "success")
+    flash(message, "success")
+    return redirect(url_for("meetings.detail", round_id=invitation.round_id, child_id=invitation.child_id),
+                    code=303)
+
+
+@bp.post("/<int:round_id>/kind/<int:child_id>/reserveren")
+@login_required
+def book(round_id, child_id):
+    invitation = services.invitation_for_parent(current_user, round_id, child_id, write=True)
+    form = BookForm()
+    form.validate_on_submit()  # CSRF is checked for every POST by CSRFProtect
+    version = services.parse_version(form.versie.data)
+    name = invitation.child.first_name
+    return _answer(
+        invitation,
+        lambda: services.book(current_user, invitation, form.slot.data, version),
+        lambda times: f"Gereserveerd voor {name}: {services.describe_times(times)}.",
+    )
+
+
+@bp.post("/<int:round_id>/kind/<int:child_id>/annuleren")
+@login_required
+def cancel(round_id, child_id):
+    invitation = services.invitation_for_parent(current_user, round_id, child_id, write=True)
+    form = BookForm()
+    form.validate_on_submit()
+    version = services.parse_version(form.versie.data)
+    name = invitation.child.first_name
+    return _answer(
+        invitation,
+        lambda: services.cancel(current_user, invitation, version),
+        lambda _result: f"De reservering voor {name} is geannuleerd. Kies hieronder een nieuwe tijd.",
+    )

@@ -1,0 +1,51 @@
+/* Oudergesprekken: a double meeting highlights a slot together with the next one, a click
+   anywhere on a free slot books it, and after an htmx swap the message gets the focus.
+   No inline scripts (CSP); everything is delegated, so it keeps working after htmx swaps. */
+(function () {
+  "use strict";
+
+  function rowsFrom(row) {
+    var list = row.closest(".slot-list");
+    var needed = parseInt((list && list.getAttribute("data-slots-needed")) || "1", 10);
+    var rows = [];
+    for (var item = row; item && rows.length < needed; item = item.nextElementSibling) {
+      rows.push(item);
+    }
+    return rows;
+  }
+
+  function clearHighlight() {
+    var lit = document.querySelectorAll(".slot.is-highlighted");
+    for (var i = 0; i < lit.length; i++) lit[i].classList.remove("is-highlighted");
+  }
+
+  function highlight(target) {
+    var row = target && target.closest ? target.closest(".slot-free") : null;
+    clearHighlight();
+    if (!row || !row.querySelector(".slot-book")) return;
+    var rows = rowsFrom(row);
+    for (var i = 0; i < rows.length; i++) rows[i].classList.add("is-highlighted");
+  }
+
+  document.addEventListener("mouseover", function (event) { highlight(event.target); });
+  document.addEventListener("focusin", function (event) { highlight(event.target); });
+  document.addEventListener("mouseleave", clearHighlight);
+
+  // The whole row of a free slot is the click target, as in the manual ("klik").
+  document.addEventListener("click", function (event) {
+    var row = event.target.closest && event.target.closest(".slot-free");
+    if (!row || event.target.closest("button, a, input, form")) return;
+    var button = row.querySelector(".slot-book");
+    if (button) button.click();
+  });
+
+  // The button that had the focus is gone after the swap: give it to the message instead.
+  document.addEventListener("htmx:afterSettle", function () {
+    var message = document.querySelector(".slot-planning .meeting-message");
+    if (message) message.focus();
+  });
+
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) window.print();
+  });
+})();

@@ -1,0 +1,47 @@
+"""Test data for Oudergesprekken: a round built through the real services."""
+from datetime import date, time
+
+from app.extensions import db
+from app.meetings import services
+from app.models import (
+    ROUND_CONCEPT,
+    MeetingInvitation,
+    MeetingRound,
+    MeetingSlot,
+)
+
+DAY = date(2026, 3, 10)  # a Tuesday
+
+
+def make_round(group, invite=(), double=(), status="open", start=time(10, 0), end=time(11, 30),
+               minutes=10, breaks="", day=DAY, title="Voortgangsgesprekken maart", info="", messages=None):
+    """A round for `group` with one day; `invite` children get 1 slot, `double` children 2."""
+    round_ = MeetingRound(group_id=group.id, title=title, info=info, status=ROUND_CONCEPT)
+    db.session.add(round_)
+    db.session.commit()
+    services.add_day(round_, day, start, end, minutes, breaks)
+    messages = messages or {}
+    for child in list(invite) + list(double):
+        db.session.add(MeetingInvitation(round_id=round_.id, child_id=child.id,
+                                         slots_needed=2 if child in double else 1,
+                                         message=messages.get(child.id, "")))
+    round_.status = status
+    db.session.commit()
+    return round_
+
+
+def slot_at(round_, clock, day=DAY):
+    """The slot of this round starting at 'HH:MM'."""
+    hour, minute = map(int, clock.split(":"))
+    return db.session.scalar(
+        db.select(MeetingSlot).join(MeetingSlot.day)
+        .where(MeetingSlot.round_id == round_.id, MeetingSlot.starts_at == time(hour, minute))
+        .where(MeetingSlot.day.has(date=day))
+    )
+
+
+def book_directly(parent, round_, child, clock):
+    """Book through the service, as the parent's click would."""
+    invitation = db.session.scalar(db.select(MeetingInvitation).where(
+        MeetingInvitation.round_id == round_.id, MeetingInvitation.child_id == child.id))
+    return services.book(parent, invitation, slot_at(round_, clock).id, None)
