@@ -1,0 +1,8 @@
+"""Agenda: school and group agenda items, the parent's private iCalendar feed, and the
+Beheer pages."""
+from flask import Blueprint
+
+bp = Blueprint("agenda", __name__, url_prefix="/agenda")
+staff_bp = Blueprint("staff_agenda", __name__, url_prefix="/beheer/agenda")
+
+from app.agenda import routes  # noqa: E402,F401
