@@ -110,8 +110,13 @@ def _register_template_helpers(app):
 
     @app.context_processor
     def portal_context():
+        from app.settings import school_details
+
+        # Name and contact details as the office set them (Beheer > Instellingen).
+        school = school_details()
         return {
-            "school_name": app.config["SCHOOL_NAME"],
+            "school_name": school["name"],
+            "school_contact": school,
             "menu_for": menu_for,
             "staff_sections": staff_sections,
             "has_endpoint": has_endpoint,

@@ -30,3 +30,26 @@ def module_enabled(name):
 
 def school_name():
     return get_setting("school.name", "") or current_app.config["SCHOOL_NAME"]
+
+
+# Contact details of the school (Beheer > Instellingen), shown in the footer and in mails.
+CONTACT_KEYS = ("address", "postcode_city", "phone", "email", "website")
+
+
+def school_details():
+    """{"name": ..., "address": ..., "postcode_city": ..., "phone": ..., "email": ..., "website": ...}
+    in one query. Used by every page render, also error pages: a database that cannot be
+    read gives the configured name instead of a second error."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        rows = dict(db.session.execute(
+            select(SchoolSetting.key, SchoolSetting.value).where(SchoolSetting.key.like("school.%"))
+        ).all())
+    except SQLAlchemyError:
+        db.session.rollback()
+        rows = {}
+    details = {key: rows.get(f"school.{key}", "") for key in CONTACT_KEYS}
+    details["name"] = rows.get("school.name") or current_app.config["SCHOOL_NAME"]
+    return details

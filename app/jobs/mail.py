@@ -15,15 +15,19 @@ log = logging.getLogger(__name__)
 
 def build_message(to, subject, template, **context):
     """A Dutch mail in plain text and HTML from email/<template>.txt and .html."""
+    from app.settings import school_details
+
     app = current_app
-    context.setdefault("school_name", app.config["SCHOOL_NAME"])
+    school = school_details()  # name and contact details as the office set them
+    context.setdefault("school_name", school["name"])
+    context.setdefault("school_contact", school)
     context.setdefault("portal_url", app.config["PORTAL_URL"])
     # Links in mails must be absolute; jobs run outside any request.
     with app.test_request_context("/", base_url=app.config["PORTAL_URL"]):
         body = render_template(f"email/{template}.txt", **context)
         html = render_template(f"email/{template}.html", **context)
     return Message(
-        subject=f"{subject} – {app.config['SCHOOL_NAME']}",
+        subject=f"{subject} – {context['school_name']}",
         recipients=[to],
         body=body,
         html=html,
