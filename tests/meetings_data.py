@@ -5,6 +5,7 @@ from app.extensions import db
 from app.meetings import services
 from app.models import (
     ROUND_CONCEPT,
+    MeetingDay,
     MeetingInvitation,
     MeetingRound,
     MeetingSlot,
@@ -30,14 +31,15 @@ def make_round(group, invite=(), double=(), status="open", start=time(10, 0), en
     return round_
 
 
-def slot_at(round_, clock, day=DAY):
-    """The slot of this round starting at 'HH:MM'."""
+def slot_at(round_, clock, day=None):
+    """The slot of this round starting at 'HH:MM' (on `day`, or on its first day that has one)."""
     hour, minute = map(int, clock.split(":"))
-    return db.session.scalar(
-        db.select(MeetingSlot).join(MeetingSlot.day)
-        .where(MeetingSlot.round_id == round_.id, MeetingSlot.starts_at == time(hour, minute))
-        .where(MeetingSlot.day.has(date=day))
-    )
+    query = (db.select(MeetingSlot).join(MeetingSlot.day)
+             .where(MeetingSlot.round_id == round_.id, MeetingSlot.starts_at == time(hour, minute))
+             .order_by(MeetingDay.date).limit(1))
+    if day is not None:
+        query = query.where(MeetingDay.date == day)
+    return db.session.scalar(query)
 
 
 def book_directly(parent, round_, child, clock):

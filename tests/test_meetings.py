@@ -849,3 +849,43 @@ def test_slot_list_and_planning_queries_do_not_grow_with_the_round(klas, login_a
     assert count_queries(teacher, f"/beheer/oudergesprekken/{small.id}/planning") == \
         count_queries(teacher, f"/beheer/oudergesprekken/{big.id}/planning")
     assert count_queries(parent, "/oudergesprekken/") <= 12
+
+
+# --- demo data ---------------------------------------------------------------------------------
+
+def test_demo_round_of_groep_3(app, login_as):
+    from app.demo import DEMO_PASSWORD, DemoContext
+    from app.demo import meetings as demo_meetings
+    from app.demo import people as demo_people
+    from app.models import User
+
+    for _ in range(2):  # idempotent: twice gives the same school
+        ctx = DemoContext()
+        demo_people.seed(ctx)
+        db.session.commit()
+        demo_meetings.seed(ctx)
+        db.session.commit()
+    [round_] = db.session.scalars(select(MeetingRound)).all()
+    assert round_.status == "open" and round_.group.name == "3"
+    assert booking_count(round_) >= 4
+    assert db.session.scalar(select(func.count()).select_from(MeetingSlot)
+                             .where(MeetingSlot.round_id == round_.id, MeetingSlot.blocked.is_(True))) >= 2
+    sam = ctx.created["sam"]
+    assert db.session.scalar(select(MeetingInvitation.slots_needed).where(
+        MeetingInvitation.round_id == round_.id, MeetingInvitation.child_id == sam.id)) == 2
+
+    parent = db.session.scalar(select(User).where(User.login_name == "ouder@example.nl"))
+    client = login_as(parent, DEMO_PASSWORD)
+    assert page_url(round_, sam) in client.get("/oudergesprekken/").get_data(as_text=True)
+    html = client.get(page_url(round_, sam)).get_data(as_text=True)
+    statuses = set(slot_texts(html).values())
+    assert {"Reserveren mogelijk", "Gereserveerd", "Niet beschikbaar"} <= statuses
+    assert 'data-slots-needed="2"' in html
+    assert book(client, round_, sam, "10:40").status_code == 303
+    texts = slot_texts(client.get(page_url(round_, sam)).get_data(as_text=True))
+    assert (texts["10:30–10:40"], texts["10:40–10:50"], texts["10:50–11:00"]) == \
+        ("Reserveren mogelijk", "Gereserveerd – Annuleren", "Gereserveerd")
+
+    other = db.session.scalar(select(User).where(User.login_name == "ouder2@example.nl"))
+    html = login_as(other, DEMO_PASSWORD).get(page_url(round_, sam)).get_data(as_text=True)
+    assert slot_texts(html)["10:40–10:50"] == "Gereserveerd" and "slot-book" not in html
