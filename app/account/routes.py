@@ -21,9 +21,9 @@ from app.storage import UploadError
 # --- Persoonlijke gegevens -----------------------------------------------------------------
 
 def _profile_page(photo_form=None, photo_error=None, status=200):
-    photo_url, thumb_url = privacy.own_photo_urls(current_user.photo_id)
+    _, thumb_url = privacy.own_photo_urls(current_user.photo_id)
     return render_page(
-        "account/profile.html", tab="gegevens", user=current_user, photo_url=photo_url,
+        "account/profile.html", tab="gegevens", user=current_user, photo_url=thumb_url,
         photo_form=photo_form or PhotoForm(formdata=None), remove_form=ConfirmForm(formdata=None),
         photo_error=photo_error, address=privacy.format_address(current_user), status=status,
     )

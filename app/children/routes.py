@@ -22,7 +22,7 @@ from app.storage import UploadError
 
 
 def _page(template, child, tab, status=200, fragment=None, **context):
-    photo_url, thumb_url = privacy.own_photo_urls(child.photo_id)
+    _, thumb_url = privacy.own_photo_urls(child.photo_id)
     return render_page(
         template, fragment, status=status, child=child, tab=tab,
         editable=can_edit_child(current_user, child), photo_url=thumb_url,
@@ -158,7 +158,7 @@ def privacy_settings(child_id):
         if not is_htmx():
             flash(f"De privacy-instellingen van {child.first_name} zijn opgeslagen.", "success")
             return redirect(url_for("children.privacy", child_id=child.id))
-    photo_url, thumb_url = privacy.own_photo_urls(child.photo_id)
+    _, thumb_url = privacy.own_photo_urls(child.photo_id)
     return render_privacy("children/privacy.html", form, url_for("children.privacy", child_id=child.id),
                           saved=saved, status=422 if form.errors else 200, child=child, tab="privacy",
                           editable=can_edit_child(current_user, child), photo_url=thumb_url,
