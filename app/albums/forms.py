@@ -1,9 +1,10 @@
-"""Fotoalbums forms. Every message is Dutch; photos are checked by app/storage.py."""
+"""Fotoalbums forms. Every message is Dutch; photos are checked by app/storage.py and the
+audience by app/audience.py."""
 from flask_wtf import FlaskForm
 from wtforms import DateField, MultipleFileField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.messages.forms import AudienceMixin
+from app.audience import AudienceFields
 
 
 class DutchDateField(DateField):
@@ -14,7 +15,7 @@ class DutchDateField(DateField):
             raise ValueError("Vul een geldige datum in (dag-maand-jaar).") from None
 
 
-class AlbumForm(AudienceMixin, FlaskForm):
+class AlbumForm(AudienceFields, FlaskForm):
     title = StringField(
         "Titel",
         validators=[DataRequired("Vul een titel in."), Length(max=200, message="De titel is te lang (maximaal 200 tekens).")],

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.access import check_audience, managed_clause, visible_clause
+from app.access import managed_clause, visible_clause
+from app.audience import apply_audience, resolve_audience
 from app.extensions import db
-from app.models import Album, AlbumPhoto, Group
+from app.models import Album, AlbumPhoto
 from app.notifications.services import record_event
 from app.storage import UploadError, image_path, save_image
 
@@ -149,27 +150,16 @@ def _next_position(album):
     return (highest or 0) + 1
 
 
-def _audience_groups(group_ids):
-    if not group_ids:
-        return []
-    return db.session.scalars(select(Group).where(Group.id.in_(group_ids)).order_by(Group.sort_order)).all()
-
-
 def create_album(author, *, title, description, event_date, school_wide, group_ids, files):
     """Create an album with its photos and record the notice (one event, once).
 
-    Returns (album, None); (None, "Dutch audience error"); raises PhotoUploadError.
+    Raises AudienceError (checked before any file is written) or PhotoUploadError.
     """
-    problem = check_audience(author, school_wide, group_ids)
-    if problem:
-        return None, problem
+    album = Album(title=title.strip(), description=(description or "").strip(), event_date=event_date,
+                  author_id=author.id)
+    apply_audience(album, author, school_wide, group_ids)
     images = _store_photos(files, author)
     try:
-        album = Album(
-            title=title.strip(), description=(description or "").strip(), event_date=event_date,
-            school_wide=bool(school_wide), author_id=author.id,
-            groups=[] if school_wide else _audience_groups(group_ids),
-        )
         album.photos = [AlbumPhoto(image=image, position=index) for index, image in enumerate(images, 1)]
         db.session.add(album)
         db.session.flush()
@@ -178,7 +168,7 @@ def create_album(author, *, title, description, event_date, school_wide, group_i
     except Exception:
         _discard(images)
         raise
-    return album, None
+    return album
 
 
 def add_photos(user, album, files):
@@ -196,16 +186,14 @@ def add_photos(user, album, files):
 
 
 def update_album(user, album, *, title, description, event_date, school_wide, group_ids):
-    problem = check_audience(user, school_wide, group_ids)
-    if problem:
-        return problem
+    """Change an album's details (the audience is checked again; raises AudienceError)."""
+    groups = resolve_audience(user, bool(school_wide), list(group_ids or []))
     album.title = title.strip()
     album.description = (description or "").strip()
     album.event_date = event_date
     album.school_wide = bool(school_wide)
-    album.groups = [] if school_wide else _audience_groups(group_ids)
+    album.groups = groups
     db.session.commit()
-    return None
 
 
 def _delete_files(paths):

@@ -2,18 +2,12 @@
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
-from app.access import managed_item_for, staff_required, taught_group_ids
+from app.access import managed_item_for, staff_required
 from app.albums import services, staff_bp
 from app.albums.forms import AlbumDetailsForm, AlbumForm, PhotosForm
-from app.extensions import db
+from app.audience import AudienceError, check_form_audience, prepare_audience
 from app.htmx import render_page
-from app.messages.forms import audience_fields
-from app.models import Album, Group
-
-
-def _choosable_groups():
-    ids = taught_group_ids(current_user)
-    return db.session.scalars(db.select(Group).where(Group.id.in_(ids)).order_by(Group.sort_order)).all()
+from app.models import Album
 
 
 @staff_bp.get("")
@@ -27,24 +21,24 @@ def index():
 @staff_required
 def create():
     form = AlbumForm()
-    audience_fields(form, current_user, _choosable_groups())
+    prepare_audience(form, current_user)
     problems = []
-    if form.validate_on_submit():
-        school_wide, group_ids = form.audience()
+    # Both checks run, so every problem shows at once; no photo is written unless both pass.
+    if form.is_submitted() and (form.validate() & check_form_audience(form, current_user)):
         try:
-            album, problem = services.create_album(
+            album = services.create_album(
                 current_user, title=form.title.data, description=form.description.data,
-                event_date=form.event_date.data, school_wide=school_wide, group_ids=group_ids,
+                event_date=form.event_date.data, school_wide=form.school_wide.data, group_ids=form.groups.data,
                 files=request.files.getlist(form.photos.name),
             )
+        except AudienceError as error:
+            form.groups.errors = [*form.groups.errors, str(error)]
         except services.PhotoUploadError as error:
             problems = error.problems
         else:
-            if album is not None:
-                flash(f"Het album is aangemaakt met {len(album.photos)} foto's. Ouders krijgen er bericht van.",
-                      "success")
-                return redirect(url_for("staff_albums.show", album_id=album.id))
-            form.groups.errors = [*form.groups.errors, problem]
+            flash(f"Het album is aangemaakt met {len(album.photos)} foto's. Ouders krijgen er bericht van.",
+                  "success")
+            return redirect(url_for("staff_albums.show", album_id=album.id))
     status = 422 if form.is_submitted() else 200
     return render_page("albums/staff_form.html", form=form, album=None, problems=problems, status=status)
 
@@ -81,19 +75,18 @@ def add_photos(album_id):
 def edit(album_id):
     album = managed_item_for(current_user, Album, album_id)
     form = AlbumDetailsForm(obj=album)
-    audience_fields(form, current_user, _choosable_groups())
-    if not form.is_submitted():
-        form.groups.data = [group.id for group in album.groups]
-    if form.validate_on_submit():
-        school_wide, group_ids = form.audience()
-        problem = services.update_album(
-            current_user, album, title=form.title.data, description=form.description.data,
-            event_date=form.event_date.data, school_wide=school_wide, group_ids=group_ids,
-        )
-        if problem is None:
+    prepare_audience(form, current_user, album)
+    if form.is_submitted() and (form.validate() & check_form_audience(form, current_user)):
+        try:
+            services.update_album(
+                current_user, album, title=form.title.data, description=form.description.data,
+                event_date=form.event_date.data, school_wide=form.school_wide.data, group_ids=form.groups.data,
+            )
+        except AudienceError as error:
+            form.groups.errors = [*form.groups.errors, str(error)]
+        else:
             flash("Het album is gewijzigd.", "success")
             return redirect(url_for("staff_albums.show", album_id=album.id))
-        form.groups.errors = [*form.groups.errors, problem]
     status = 422 if form.is_submitted() else 200
     return render_page("albums/staff_form.html", form=form, album=album, problems=[], status=status)
 

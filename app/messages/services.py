@@ -15,9 +15,10 @@ from sqlalchemy import and_, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app.access import can_manage, check_audience, managed_clause, visible_clause
+from app.access import can_manage, managed_clause, visible_clause
+from app.audience import apply_audience, resolve_audience
 from app.extensions import db
-from app.models import Child, Group, Guardianship, Message, MessageRead, MessageReply, Role, User, utcnow
+from app.models import Child, Guardianship, Message, MessageRead, MessageReply, Role, User, utcnow
 from app.notifications.services import record_event
 
 PER_PAGE = 20
@@ -206,47 +207,38 @@ def read_status(message):
     return list(read_by.values()), not_read
 
 
-def _audience_groups(group_ids):
-    if not group_ids:
-        return []
-    return db.session.scalars(select(Group).where(Group.id.in_(group_ids)).order_by(Group.sort_order)).all()
-
-
 def create_message(author, *, title, text, school_wide, group_ids, urgent, replies_allowed):
     """Create a message and record its notification in the same transaction.
 
-    Returns (message, None) or (None, Dutch error) when the audience is not allowed.
+    Raises app.audience.AudienceError (Dutch message) when the audience is not allowed.
     """
-    problem = check_audience(author, school_wide, group_ids)
-    if problem:
-        return None, problem
     message = Message(
-        title=title.strip(), text=text.strip(), school_wide=bool(school_wide), urgent=bool(urgent),
+        title=title.strip(), text=text.strip(), urgent=bool(urgent),
         replies_allowed=bool(replies_allowed), author_id=author.id,
-        groups=[] if school_wide else _audience_groups(group_ids),
     )
+    apply_audience(message, author, school_wide, group_ids)
     db.session.add(message)
     db.session.flush()
     record_event("urgent_message" if message.urgent else "message", "message", message.id, author)
     db.session.commit()
-    return message, None
+    return message
 
 
 def update_message(user, message, *, title, text, school_wide, group_ids, urgent, replies_allowed):
-    """Change a message. Not mailed again, except when it becomes a spoedbericht."""
-    problem = check_audience(user, school_wide, group_ids)
-    if problem:
-        return problem
+    """Change a message (the audience is checked again; raises AudienceError).
+
+    Not mailed again, except when it becomes a spoedbericht: that is news for the parents.
+    """
+    groups = resolve_audience(user, bool(school_wide), list(group_ids or []))
     if urgent and not message.urgent:
         record_event("urgent_message", "message", message.id, user)
     message.title = title.strip()
     message.text = text.strip()
     message.school_wide = bool(school_wide)
-    message.groups = [] if school_wide else _audience_groups(group_ids)
+    message.groups = groups
     message.urgent = bool(urgent)
     message.replies_allowed = bool(replies_allowed)
     db.session.commit()
-    return None
 
 
 def delete_message(message):

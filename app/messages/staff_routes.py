@@ -2,26 +2,13 @@
 from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
-from app.access import managed_item_for, staff_required, taught_group_ids
-from app.extensions import db
+from app.access import managed_item_for, staff_required
+from app.audience import AudienceError, check_form_audience, prepare_audience
 from app.htmx import render_page
 from app.messages import services, staff_bp
-from app.messages.forms import MessageForm, audience_fields
-from app.messages.markdown import render_markdown
-from app.models import Group, Message
-
-
-def _choosable_groups():
-    ids = taught_group_ids(current_user)
-    return db.session.scalars(db.select(Group).where(Group.id.in_(ids)).order_by(Group.sort_order)).all()
-
-
-def _form(message=None):
-    form = MessageForm(obj=message)
-    audience_fields(form, current_user, _choosable_groups())
-    if message is not None and not form.is_submitted():
-        form.groups.data = [group.id for group in message.groups]
-    return form
+from app.messages.forms import MessageForm
+from app.news.markdown import render_markdown
+from app.models import Message
 
 
 @staff_bp.get("")
@@ -31,23 +18,36 @@ def index():
     return render_page("messages/staff_index.html", listing=listing)
 
 
+def _save(form, message=None):
+    """Validate and store; returns the message, or None with the errors on the form."""
+    if not form.is_submitted():
+        return None
+    # Both checks run, so every problem shows at once.
+    if not (form.validate() & check_form_audience(form, current_user)):
+        return None
+    fields = dict(title=form.title.data, text=form.text.data, school_wide=form.school_wide.data,
+                  group_ids=form.groups.data, urgent=form.urgent.data, replies_allowed=form.replies_allowed.data)
+    try:
+        if message is None:
+            return services.create_message(current_user, **fields)
+        services.update_message(current_user, message, **fields)
+        return message
+    except AudienceError as error:
+        form.groups.errors = [*form.groups.errors, str(error)]
+    return None
+
+
 @staff_bp.route("/nieuw", methods=["GET", "POST"])
 @staff_required
 def create():
-    form = _form()
-    if form.validate_on_submit():
-        school_wide, group_ids = form.audience()
-        message, problem = services.create_message(
-            current_user, title=form.title.data, text=form.text.data, school_wide=school_wide,
-            group_ids=group_ids, urgent=form.urgent.data, replies_allowed=form.replies_allowed.data,
-        )
-        if message is not None:
-            flash("Het bericht is geplaatst." + (" Ouders krijgen het vanavond per e-mail." if message.urgent else ""),
-                  "success")
-            return redirect(url_for("staff_messages.show", message_id=message.id))
-        form.groups.errors = [*form.groups.errors, problem]
-    status = 422 if form.is_submitted() else 200
-    return render_page("messages/staff_form.html", form=form, message=None, status=status)
+    form = MessageForm()
+    prepare_audience(form, current_user)
+    message = _save(form)
+    if message is not None:
+        flash("Het bericht is geplaatst." + (" Ouders krijgen het vanavond per e-mail." if message.urgent else ""),
+              "success")
+        return redirect(url_for("staff_messages.show", message_id=message.id))
+    return render_page("messages/staff_form.html", form=form, message=None, status=422 if form.errors else 200)
 
 
 @staff_bp.get("/<int:message_id>")
@@ -65,19 +65,12 @@ def show(message_id):
 @staff_required
 def edit(message_id):
     message = managed_item_for(current_user, Message, message_id)
-    form = _form(message)
-    if form.validate_on_submit():
-        school_wide, group_ids = form.audience()
-        problem = services.update_message(
-            current_user, message, title=form.title.data, text=form.text.data, school_wide=school_wide,
-            group_ids=group_ids, urgent=form.urgent.data, replies_allowed=form.replies_allowed.data,
-        )
-        if problem is None:
-            flash("Het bericht is gewijzigd.", "success")
-            return redirect(url_for("staff_messages.show", message_id=message.id))
-        form.groups.errors = [*form.groups.errors, problem]
-    status = 422 if form.is_submitted() else 200
-    return render_page("messages/staff_form.html", form=form, message=message, status=status)
+    form = MessageForm(obj=message)
+    prepare_audience(form, current_user, message)
+    if _save(form, message) is not None:
+        flash("Het bericht is gewijzigd.", "success")
+        return redirect(url_for("staff_messages.show", message_id=message.id))
+    return render_page("messages/staff_form.html", form=form, message=message, status=422 if form.errors else 200)
 
 
 @staff_bp.post("/<int:message_id>/verwijderen")
