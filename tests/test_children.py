@@ -404,3 +404,41 @@ def test_staff_without_children_gets_a_helpful_list(home):
 def test_parent_without_children(home, login_as):
     html = login_as(ParentFactory()).get("/kinderen/").get_data(as_text=True)
     assert "Er zijn nog geen kinderen aan uw account gekoppeld" in html
+
+
+# --- demo data ------------------------------------------------------------------------------
+
+def test_demo_profiles_step_is_varied_and_idempotent(app, login_as):
+    from app.demo import DemoContext, people, profiles
+    from app.models import User
+
+    def run():
+        ctx = DemoContext()
+        people.seed(ctx)
+        db.session.commit()
+        profiles.seed(ctx)
+        db.session.commit()
+        return ctx
+
+    def counts():
+        return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
+                for model in (PrivacySetting, StoredImage, ChildNote, ContactNumber)}
+
+    ctx = run()
+    first = counts()
+    run()
+    assert counts() == first
+    assert first["StoredImage"] >= 8 and first["ChildNote"] >= 3
+    levels = set(db.session.scalars(select(PrivacySetting.visibility)))
+    assert levels == {"group", "school"}  # and "staff" by default for the rest
+    sam = ctx.created["sam"]
+    assert sam.photo_id and sam.street
+    assert db.session.scalar(select(func.count()).select_from(ContactNumber)
+                             .where(ContactNumber.child_id == sam.id, ContactNumber.is_emergency.is_(True))) >= 1
+    # The demo parent sees her notes and Sam's photo; groep 3 parents see what was opened.
+    parent = db.session.scalar(select(User).where(User.login_name == "ouder@example.nl"))
+    client = login_as(parent, "Demo!2026")
+    assert "eerste boekje" in client.get(f"/kinderen/{sam.id}/notities").get_data(as_text=True)
+    assert client.get(f"/groepen/foto/{sam.photo_id}").status_code == 200
+    group_page = client.get(f"/groepen/{sam.group_id}").get_data(as_text=True)
+    assert group_page.count("/groepen/foto/") >= 2
