@@ -9,8 +9,8 @@ a batch re-run by hand after a crash):
    and notice, UNIQUE (recipient, kind, key), inserted with INSERT ... SELECT ... ON
    CONFLICT DO NOTHING, so no recipient list is ever held in memory. A weekly digest gets
    a NotificationBatch key of its own per planning, so its content is fixed at commit.
-2. Send (`send_pending`): due rows are claimed in chunks (`UPDATE ... SET state='sending',
-   claim_token=... WHERE state='pending' AND id IN (... FOR UPDATE SKIP LOCKED)`), sent
+2. Send (`send_pending`): due rows are claimed in chunks (`SELECT ... FOR UPDATE SKIP
+   LOCKED`, then `UPDATE ... SET state='sending', claim_token=... WHERE state='pending'`), sent
    over ONE SMTP connection per run, and each is marked sent (or retry/failed) in its own
    commit right after the SMTP server accepted it.
 
@@ -31,8 +31,9 @@ delay, or on a permanent refusal (5xx), the row is "failed" and shows up in Behe
 E-mail, where staff can retry it.
 
 Test-only: NOTIFY_TEST_KILL_AFTER_SENT=N makes the sending process SIGKILL the worker
-(PORTAL_WORKER_PID) and itself right after the N-th mail was marked sent, so a test can
-kill a worker at a known point in a batch.
+(PORTAL_WORKER_PID; its whole process group when it leads one: work horse, RQ scheduler,
+clock) and itself right after the N-th mail was marked sent, so a test can kill a worker
+at a known point in a batch.
 """
 import logging
 import os
@@ -375,21 +376,25 @@ def reclaim_stale(now=None):
 
 
 def _claim_chunk(token, size):
+    """Claim up to `size` due rows for this run. The ids are chosen (and on PostgreSQL
+    locked, skipping rows another run has locked) first; the UPDATE re-checks
+    state='pending', so a row can only ever be claimed by one run."""
     now = utcnow()
-    candidates = (
+    ids = db.session.scalars(
         select(NotificationDelivery.id)
         .where(NotificationDelivery.state == "pending",
                or_(NotificationDelivery.next_attempt_at.is_(None), NotificationDelivery.next_attempt_at <= now))
         .order_by(NotificationDelivery.id)
         .limit(size)
         .with_for_update(skip_locked=True)
-    )
-    db.session.execute(
-        update(NotificationDelivery)
-        .where(NotificationDelivery.id.in_(candidates.scalar_subquery()), NotificationDelivery.state == "pending")
-        .values(state="sending", claim_token=token, claimed_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    ).all()
+    if ids:
+        db.session.execute(
+            update(NotificationDelivery)
+            .where(NotificationDelivery.id.in_(ids), NotificationDelivery.state == "pending")
+            .values(state="sending", claim_token=token, claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _finish(delivery_id, token, **values):
@@ -469,7 +474,13 @@ def _after_sent():
     if limit and _sent_in_process >= int(limit):
         worker_pid = int(os.environ.get("PORTAL_WORKER_PID") or 0)
         if worker_pid and worker_pid != os.getpid():
-            os.kill(worker_pid, signal.SIGKILL)
+            try:
+                if os.getpgid(worker_pid) == worker_pid:
+                    os.killpg(worker_pid, signal.SIGKILL)  # the worker leads its group: all of it
+                else:
+                    os.kill(worker_pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         os.kill(os.getpid(), signal.SIGKILL)
 
 
