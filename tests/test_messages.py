@@ -352,3 +352,17 @@ def test_list_pages_and_home_make_the_same_number_of_queries_for_10_and_1000(sch
     many = {(who, path): count_queries(clients[who], path) for who, path in paths}
     assert many == few
     assert "Pagina 1 van" in clients["parent"].get("/berichten").get_data(as_text=True)
+
+
+def test_message_list_is_paged_newest_first(school, login_as):
+    own = school["groups"][0]
+    start = utcnow() - timedelta(days=30)
+    for n in range(25):
+        MessageFactory(title=f"Reeks {n:02d}", groups=[own], created_at=start + timedelta(hours=n))
+    client = login_as(school["people"]["parent_in"])
+    first = client.get("/berichten").get_data(as_text=True)
+    assert first.count('class="message-item') == 20 and "Pagina 1 van 2" in first
+    assert first.index("Reeks 24") < first.index("Reeks 23")  # newest first
+    second = client.get("/berichten?pagina=2").get_data(as_text=True)
+    assert 'rel="prev"' in second and "Reeks 00" in second and "Reeks 24" not in second
+    assert "Pagina 2 van 2" in client.get("/berichten?pagina=99").get_data(as_text=True)

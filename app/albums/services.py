@@ -44,6 +44,15 @@ class Page:
     def has_next(self):
         return self.page < self.pages
 
+    # The names of Flask-SQLAlchemy's Pagination, for _macros/pagination.html.
+    @property
+    def prev_num(self):
+        return self.page - 1
+
+    @property
+    def next_num(self):
+        return self.page + 1
+
 
 def _photo_count():
     return (select(func.count(AlbumPhoto.id)).where(AlbumPhoto.album_id == Album.id)

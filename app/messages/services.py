@@ -48,6 +48,15 @@ class Page:
     def has_next(self):
         return self.page < self.pages
 
+    # The names of Flask-SQLAlchemy's Pagination, for _macros/pagination.html.
+    @property
+    def prev_num(self):
+        return self.page - 1
+
+    @property
+    def next_num(self):
+        return self.page + 1
+
 
 def _is_read(user):
     return exists().where(MessageRead.message_id == Message.id, MessageRead.user_id == user.id)
