@@ -492,3 +492,28 @@ def test_audit_log_shows_staff_and_parents_own_edits(app, office):
     teacher = teacher_of(child.group)
     assert login_client(app, teacher).get("/beheer/school/logboek").status_code == 403
     assert login_client(app, parent).get("/beheer/school/logboek").status_code == 403
+
+
+# --- demo data ------------------------------------------------------------------------------------
+
+def test_demo_data_shows_every_account_state_and_is_idempotent(app):
+    from app.admin.services import account_state
+    from app.demo import run_demo
+    from app.settings import module_enabled, school_details
+
+    run_demo(echo=lambda *_: None)
+    counts = {m.__name__: db.session.scalar(select(func.count()).select_from(m))
+              for m in (User, Child, AuditEntry, AccountToken, Guardianship)}
+    run_demo(echo=lambda *_: None)
+    assert {m.__name__: db.session.scalar(select(func.count()).select_from(m))
+            for m in (User, Child, AuditEntry, AccountToken, Guardianship)} == counts
+    states = {account_state(user)[0] for user in db.session.scalars(select(User))}
+    assert {"geactiveerd", "nooit-geactiveerd", "gedeactiveerd"} <= states
+    assert school_details()["phone"] and not module_enabled("resultaten")
+    numbers = list(db.session.scalars(select(Child.student_number)))
+    assert None not in numbers and len(set(numbers)) == len(numbers)
+    assert db.session.scalar(select(func.count()).select_from(Child).where(Child.left_at.is_not(None))) >= 1
+    office = login_client(app, "beheer@schutkampen.example", "Demo!2026")
+    page = office.get("/beheer/school/personen?status=nooit-geactiveerd").get_data(as_text=True)
+    assert "Willemsen, Yvonne" in page
+    assert "0341-123456" in page  # the school's contact details in the footer
