@@ -116,6 +116,7 @@ ALBUMS = [
     (10, 10, "Kinderboekenweek", None, "Voorlezen, boekenruil en de opening op het plein.", 4, 5),
     (10, 24, "Schoolkamp groep 6", ["6"], "Drie dagen op kamp: spelletjes, bos en kampvuur.", 6, 6),
     (11, 11, "Sint-Maarten lampionnen", ["1/2a", "1/2b", "3"], "De lampionnen en de optocht door de wijk.", 4, 7),
+    (11, 19, "Groep 3 bakt pannenkoeken", ["3"], "Beslag maken, omdraaien en natuurlijk opeten.", 4, 8),
 ]
 
 
