@@ -89,7 +89,11 @@ def _setting(name, default):
 
 
 def retry_delays():
-    return [int(part) for part in str(_setting("NOTIFY_RETRY_DELAYS", DEFAULT_RETRY_DELAYS)).split(",") if part.strip()]
+    """Seconds to wait before each retry; "none": a failure is final at once."""
+    value = str(_setting("NOTIFY_RETRY_DELAYS", DEFAULT_RETRY_DELAYS))
+    if value.strip().lower() == "none":
+        return []
+    return [int(part) for part in value.split(",") if part.strip()]
 
 
 def chunk_size():

@@ -44,3 +44,178 @@ def set_preference(user, kind, enabled):
         db.session.add(NotificationPreference(user_id=user.id, kind=kind, enabled=enabled))
     else:
         pref.enabled = enabled
+
+
+# --- Beheer > E-mail: what went out, what failed, retrying ------------------------------------
+
+PENDING_STATES = ("pending", "sending")
+
+
+def _managed_subject_clause(user):
+    """Ledger items about content this staff member manages (the office: everything)."""
+    from sqlalchemy import and_, or_, true
+
+    from app.access import managed_clause
+    from app.models import NotificationDeliveryItem as Item
+    from app.models import Role
+    from app.notifications.registry import SUBJECT_TYPES
+
+    if user.role == Role.ADMIN:
+        return true()
+    return or_(*[
+        and_(Item.subject_type == name,
+             Item.subject_id.in_(select(kind.model.id).where(managed_clause(user, kind.model))))
+        for name, kind in SUBJECT_TYPES.items()
+    ])
+
+
+def mail_counts(subject_type, subject_ids):
+    """{subject_id: {"sent": n, "failed": n, "pending": n}} in one query."""
+    from sqlalchemy import func
+
+    from app.models import NotificationDelivery as Delivery
+    from app.models import NotificationDeliveryItem as Item
+
+    counts = {subject_id: {"sent": 0, "failed": 0, "pending": 0, "skipped": 0} for subject_id in subject_ids}
+    if not subject_ids:
+        return counts
+    rows = db.session.execute(
+        select(Item.subject_id, Delivery.state, func.count(func.distinct(Delivery.id)))
+        .join(Delivery, Delivery.id == Item.delivery_id)
+        .where(Item.subject_type == subject_type, Item.subject_id.in_(subject_ids))
+        .group_by(Item.subject_id, Delivery.state)
+    ).all()
+    for subject_id, state, count in rows:
+        bucket = "pending" if state in PENDING_STATES else state
+        counts[subject_id][bucket] = counts[subject_id].get(bucket, 0) + count
+    return counts
+
+
+def _waiting_since(subject_type, subject_ids):
+    """{subject_id: when its notice goes out} for items whose event is not planned yet."""
+    from app.notifications.registry import KINDS
+    from app.notifications.timing import due_at
+
+    if not subject_ids:
+        return {}
+    waiting = {}
+    for event in db.session.scalars(
+        select(NotificationEvent).where(
+            NotificationEvent.subject_type == subject_type,
+            NotificationEvent.subject_id.in_(subject_ids),
+            NotificationEvent.dispatched_at.is_(None),
+        )
+    ):
+        kind = KINDS.get(event.kind)
+        if kind is not None:
+            moment = due_at(kind.timing, event.created_at)
+            waiting[event.subject_id] = min(moment, waiting.get(event.subject_id, moment))
+    return waiting
+
+
+def mail_overview(user, limit=20):
+    """Per subject type (messages, albums, news): the latest items this staff member
+    manages, each with its mail counts. A bounded number of queries."""
+    from app.access import managed_clause
+    from app.notifications.registry import SUBJECT_TYPES
+
+    sections = []
+    for name, label in (("message", "Berichten"), ("album", "Fotoalbums"), ("news", "Nieuws")):
+        subject = SUBJECT_TYPES.get(name)
+        if subject is None:
+            continue
+        model = subject.model
+        order = getattr(model, "published_at", None) or model.created_at
+        items = db.session.scalars(
+            select(model).where(managed_clause(user, model)).order_by(order.desc(), model.id.desc()).limit(limit)
+        ).all()
+        ids = [item.id for item in items]
+        counts = mail_counts(name, ids)
+        waiting = _waiting_since(name, ids)
+        sections.append({
+            "name": name,
+            "label": label,
+            "rows": [{"item": item, "counts": counts[item.id], "waiting": waiting.get(item.id)} for item in items],
+        })
+    return sections
+
+
+def failed_deliveries(user, limit=100):
+    """Failed ledger rows about content this staff member manages, newest first, with
+    the recipient and the titles of what the mail was about."""
+    from sqlalchemy.orm import selectinload
+
+    from app.models import NotificationDelivery as Delivery
+    from app.models import NotificationDeliveryItem as Item
+    from app.notifications.registry import SUBJECT_TYPES
+
+    visible = select(Item.delivery_id).where(_managed_subject_clause(user))
+    rows = db.session.scalars(
+        select(Delivery)
+        .where(Delivery.state == "failed", Delivery.id.in_(visible))
+        .options(selectinload(Delivery.recipient), selectinload(Delivery.items))
+        .order_by(Delivery.id.desc())
+        .limit(limit)
+    ).all()
+    wanted = {}
+    for row in rows:
+        for item in row.items:
+            wanted.setdefault(item.subject_type, set()).add(item.subject_id)
+    subjects = {}
+    for name, ids in wanted.items():
+        loader = SUBJECT_TYPES.get(name)
+        for subject_id, subject in (loader.load(ids) if loader else {}).items():
+            subjects[(name, subject_id)] = subject
+    result = []
+    for row in rows:
+        titles = [subjects[(item.subject_type, item.subject_id)].title
+                  for item in row.items if (item.subject_type, item.subject_id) in subjects]
+        result.append({"delivery": row, "titles": titles,
+                       "what": "Weekoverzicht" if row.kind == "digest" else KIND_LABELS.get(row.kind, row.kind)})
+    return result
+
+
+KIND_LABELS = {
+    "urgent_message": "Spoedbericht",
+    "message": "Bericht",
+    "news": "Nieuws",
+    "album": "Nieuw fotoalbum",
+    "meeting_opened": "Oudergesprekken",
+    "meeting_final": "Oudergesprekken: definitieve tijd",
+    "meeting_changed": "Oudergesprekken: gewijzigd",
+    "digest": "Weekoverzicht",
+}
+
+
+def delivery_for_staff(user, delivery_id):
+    """A ledger row this staff member may see (about content they manage), or 404."""
+    from flask import abort
+
+    from app.models import NotificationDelivery as Delivery
+    from app.models import NotificationDeliveryItem as Item
+
+    if not user.is_staff:
+        abort(404)
+    delivery = db.session.scalar(
+        select(Delivery).where(
+            Delivery.id == delivery_id,
+            Delivery.id.in_(select(Item.delivery_id).where(_managed_subject_clause(user))),
+        )
+    )
+    if delivery is None:
+        abort(404)
+    return delivery
+
+
+def retry_delivery(user, delivery):
+    """Put a failed mail back in the queue (fresh attempts). Returns a Dutch message.
+
+    The caller enqueues the send run after this commit."""
+    if delivery.state != "failed":
+        return False, "Deze e-mail is niet mislukt; er is niets opnieuw te versturen."
+    delivery.state = "pending"
+    delivery.attempts = 0
+    delivery.next_attempt_at = None
+    delivery.last_error = None
+    db.session.commit()
+    return True, "De e-mail wordt opnieuw verstuurd."
