@@ -694,6 +694,31 @@ def test_uninviting_a_booked_pupil_is_refused(klas, login_as):
                              .where(MeetingInvitation.round_id == round_.id)) == 2
 
 
+def test_invitations_all_or_nothing(klas, login_as):
+    round_ = make_round(klas["group"], invite=[klas["sam"], klas["noor"]], status="concept")
+    client = login_as(klas["teacher"])
+    page = f"/beheer/oudergesprekken/{round_.id}"
+    data = {f"uitnodigen-{klas['sam'].id}": "1",  # Noor unticked, Finn invited with a far too long message
+            f"uitnodigen-{klas['finn'].id}": "1", f"bericht-{klas['finn'].id}": "x" * 2001}
+    response = staff_post(client, f"{page}/uitnodigingen", data, page)
+    assert response.status_code == 422
+    assert "te lang" in response.get_data(as_text=True)
+    db.session.expire_all()
+    invited = set(db.session.scalars(select(MeetingInvitation.child_id).where(MeetingInvitation.round_id == round_.id)))
+    assert invited == {klas["sam"].id, klas["noor"].id}
+
+
+def test_pupil_invited_after_opening_is_announced(klas, login_as):
+    round_ = make_round(klas["group"], invite=[klas["sam"]])
+    client = login_as(klas["teacher"])
+    page = f"/beheer/oudergesprekken/{round_.id}"
+    data = {f"uitnodigen-{klas['sam'].id}": "1", f"uitnodigen-{klas['finn'].id}": "1"}
+    assert staff_post(client, f"{page}/uitnodigingen", data, page).status_code == 303
+    [opened] = db.session.scalars(select(NotificationEvent).where(NotificationEvent.kind == "meeting_opened")).all()
+    assert opened.payload == {"child_ids": [klas["finn"].id]}
+    assert page_url(round_, klas["finn"]) in login_as(klas["finn_parent"]).get("/oudergesprekken/").get_data(as_text=True)
+
+
 # --- Beheer: the planning ---------------------------------------------------------------------
 
 def test_planning_shows_every_slot_who_is_booked_and_who_is_not(klas, login_as):

@@ -144,3 +144,17 @@ def test_mail_written_to_the_outbox_without_redis(klas, app):
     assert len(files) == 2
     assert events("meeting_opened")[0].dispatched_at is not None
     assert send_meeting_event(events("meeting_opened")[0].id) == 0  # already sent: nothing again
+
+
+def test_pupil_invited_later_only_their_parents_are_mailed(klas, pipeline):
+    round_ = make_round(klas["group"], invite=[klas["sam"]])
+    set_preference(klas["noor_parent"], "meetings", True)
+    db.session.commit()
+    services.save_invitations(klas["teacher"], round_, {klas["sam"].id: (True, 1, ""),
+                                                        klas["noor"].id: (True, 2, "Welkom!")})
+    pipeline.drain()
+    pipeline.smtp.wait_for(1)
+    # Sam's parents heard when the round opened; now only Noor's parent is told.
+    assert recipients(pipeline.smtp.messages) == [klas["noor_parent"].email]
+    text = mail_text(pipeline.smtp.messages[0]["message"])
+    assert "Noor" in text and "twee tijdsloten" in text and "Welkom!" in text

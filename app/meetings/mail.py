@@ -136,6 +136,8 @@ def meeting_mails(event):
     if event.kind == "meeting_changed":
         child_id = event.payload.get("child_id")
         child_ids = [child_id] if child_id in invitations else []
+    elif event.payload.get("child_ids"):  # pupils invited after the round opened
+        child_ids = [i for i in event.payload["child_ids"] if i in invitations]
     else:
         child_ids = list(invitations)
     if not child_ids:

@@ -617,44 +617,59 @@ def pupils_of(round_):
     return [(child, invitations.get(child.id)) for child in children]
 
 
-def save_invitations(round_, entries):
-    """entries: {child_id: (invited, slots_needed, message)} for pupils of the group."""
+def save_invitations(user, round_, entries):
+    """entries: {child_id: (invited, slots_needed, message)} for pupils of the group.
+
+    All or nothing: one refused line changes nothing. Pupils invited while the round is
+    already open are told by mail, as the others were when it opened.
+    """
     if round_.is_closed:
         raise MeetingError("De planning is gesloten: de uitnodigingen kunnen niet meer veranderen.")
+    try:
+        added = _apply_invitations(round_, entries)
+    except MeetingError:
+        db.session.rollback()
+        raise
+    event = None
+    if added and round_.is_open:
+        event = record_event("meeting_opened", "meeting_round", round_.id, actor=user, child_ids=added)
+    db.session.commit()
+    if event is not None:
+        _enqueue_mail([event.id])
+
+
+def _apply_invitations(round_, entries):
     pupils = dict((child.id, (child, inv)) for child, inv in pupils_of(round_))
-    booked = {r.child_id: r for r in db.session.scalars(
-        select(MeetingReservation).where(MeetingReservation.round_id == round_.id)
-        .options(selectinload(MeetingReservation.bookings)))}
+    booked = {r.child_id for r in db.session.scalars(
+        select(MeetingReservation).where(MeetingReservation.round_id == round_.id))}
+    added = []
     for child_id, (invited, slots_needed, message) in entries.items():
         if child_id not in pupils:
             continue  # not a pupil of this group: ignore (a forged field changes nothing)
         child, invitation = pupils[child_id]
-        if slots_needed not in (1, 2):
-            raise MeetingError(f"Kies 1 of 2 tijdsloten voor {child.first_name}.")
-        reservation = booked.get(child_id)
         if not invited:
             if invitation is not None:
-                if reservation is not None:
-                    db.session.rollback()
+                if child_id in booked:
                     raise MeetingError(f"{child.name} heeft al een tijd gereserveerd. "
                                        "Annuleer die eerst in de planning.")
                 db.session.delete(invitation)
             continue
+        if slots_needed not in (1, 2):
+            raise MeetingError(f"Kies 1 of 2 tijdsloten voor {child.first_name}.")
+        message = (message or "").strip()
+        if len(message) > MAX_MESSAGE_LENGTH:
+            raise MeetingError(f"De persoonlijke boodschap voor {child.first_name} is te lang "
+                               f"(maximaal {MAX_MESSAGE_LENGTH} tekens).")
         if invitation is None:
             invitation = MeetingInvitation(round=round_, child_id=child_id)
             db.session.add(invitation)
-        elif reservation is not None and invitation.slots_needed != slots_needed:
-            db.session.rollback()
+            added.append(child_id)
+        elif child_id in booked and invitation.slots_needed != slots_needed:
             raise MeetingError(f"{child.name} heeft al een tijd gereserveerd. Annuleer of verplaats die "
                                "eerst voordat u het aantal tijdsloten wijzigt.")
-        message = (message or "").strip()
-        if len(message) > MAX_MESSAGE_LENGTH:
-            db.session.rollback()
-            raise MeetingError(f"De persoonlijke boodschap voor {child.first_name} is te lang "
-                               f"(maximaal {MAX_MESSAGE_LENGTH} tekens).")
         invitation.slots_needed = slots_needed
         invitation.message = message
-    db.session.commit()
+    return added
 
 
 def open_round(user, round_):

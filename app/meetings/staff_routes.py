@@ -130,7 +130,7 @@ def remove_day(round_id, day_id):
 def save_invitations(round_id):
     round_ = services.round_for_staff(current_user, round_id)
     try:
-        services.save_invitations(round_, invitation_fields(request.form, services.pupils_of(round_)))
+        services.save_invitations(current_user, round_, invitation_fields(request.form, services.pupils_of(round_)))
     except MeetingError as exc:
         return _round_page(round_, 422, error=exc.message, error_at="uitnodigingen")
     flash("De uitnodigingen zijn opgeslagen.", "success")
