@@ -1,0 +1,163 @@
+"""Mijn kinderen in Chromium: emergency numbers added and removed inline, the child's
+privacy inline, the pupil photo upload, the read-only guardian; Beheer > Notities;
+axe-core and 360 px on every page of Mijn kinderen."""
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from app import privacy
+from app.extensions import db
+from app.models import Child, ChildNote, ContactNumber
+from app.settings import set_setting
+from tests.browser.conftest import assert_accessible, assert_fits, login
+from tests.factories import GroupFactory, family, teacher_of
+from tests.test_storage import jpeg_bytes
+
+
+@pytest.fixture
+def home(app):
+    group = GroupFactory(name="3")
+    sam, (mother, father) = family(group=group, parents=2, read_only_second=True, first_name="Sam",
+                                   last_name="Jansen", birth_date=date(2019, 10, 3))
+    teacher = teacher_of(group, first_name="Anna", last_name="de Vries")
+    db.session.add(ChildNote(child_id=sam.id, author_id=teacher.id, body="Sam las zijn eerste boekje helemaal zelf."))
+    db.session.commit()
+    return {"sam": sam, "mother": mother, "father": father, "teacher": teacher}
+
+
+def test_add_and_remove_an_emergency_number_inline(page, home):
+    sam = home["sam"]
+    login(page, home["mother"])
+    page.goto("/kinderen/")
+    page.get_by_role("link", name=re.compile(r"^Leerling bekijken\W+Sam$")).click()
+    page.get_by_role("link", name="Bereikbaarheid").click()
+    assert page.get_by_role("heading", name="Primaire gegevens").is_visible()
+    assert page.get_by_role("heading", name="Extra gegevens").is_visible()
+    page.evaluate("window.notReloaded = true")
+
+    add = page.locator("form.number-add")
+    add.get_by_label("Omschrijving").fill("Oma Jansen")
+    add.get_by_label("Telefoonnummer").fill("06-44445555")
+    add.get_by_role("button", name="Toevoegen").click()
+    page.get_by_text("Oma Jansen is toegevoegd.").wait_for()
+    assert page.evaluate("window.notReloaded === true")
+    number = db.session.scalars(select(ContactNumber)).one()
+    assert (number.child_id, number.number, number.is_emergency) == (sam.id, "06-44445555", True)
+
+    # Change it in its row.
+    row = page.locator(".number-list li").first
+    row.get_by_label("Telefoonnummer").fill("06-44446666")
+    row.get_by_role("button", name="Opslaan (Oma Jansen)").click()
+    page.get_by_text("Oma Jansen is opgeslagen.").wait_for()
+    db.session.expire_all()
+    assert db.session.get(ContactNumber, number.id).number == "06-44446666"
+
+    page.reload()
+    assert page.locator(".number-list input[value='06-44446666']").count() == 1
+    page.evaluate("window.notReloaded = true")
+    page.get_by_role("button", name="Verwijderen (Oma Jansen)").click()
+    page.get_by_text("Oma Jansen is verwijderd.").wait_for()
+    assert page.evaluate("window.notReloaded === true")
+    assert page.get_by_text("Er zijn nog geen nummers opgegeven.").is_visible()
+    assert db.session.scalars(select(ContactNumber)).all() == []
+    assert_accessible(page)
+    assert not page.js_errors
+
+
+def test_child_privacy_inline_and_after_reload(page, home):
+    sam = home["sam"]
+    login(page, home["mother"])
+    page.goto(f"/kinderen/{sam.id}/privacy")
+    page.evaluate("window.notReloaded = true")
+    page.get_by_role("group", name="Verjaardag", exact=True).get_by_text("Ouders van de groep").click()
+    page.locator("#privacy-status").filter(has_text="Opgeslagen.").wait_for()
+    page.get_by_role("group", name="Foto", exact=True).get_by_text("Alle ouders van school").click()
+    page.wait_for_function("() => document.querySelector('#photo-2').checked")
+    for _ in range(50):
+        if privacy.child_levels(sam)["photo"] == "school":
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate("window.notReloaded === true")
+    page.reload()
+    assert page.get_by_role("group", name="Verjaardag", exact=True).get_by_role("radio", name="Ouders van de groep").is_checked()
+    assert page.get_by_role("group", name="Foto", exact=True).get_by_role("radio", name="Alle ouders van school").is_checked()
+    assert privacy.child_levels(sam) == {"photo": "school", "birthday": "group", "phone": "staff",
+                                         "email": "staff", "address": "staff"}
+    assert_accessible(page)
+    assert not page.js_errors
+
+
+def test_pupil_photo_upload(page, home, tmp_path):
+    sam = home["sam"]
+    photo = tmp_path / "sam.png"
+    photo.write_bytes(jpeg_bytes(size=(300, 300)))  # a JPEG named .png: the content decides
+    login(page, home["mother"])
+    page.goto(f"/kinderen/{sam.id}")
+    with page.expect_navigation():
+        page.get_by_label("Foto uploaden").set_input_files(str(photo))
+    assert page.get_by_text("De foto van Sam is opgeslagen.").is_visible()
+    image = page.get_by_role("img", name="Foto van Sam Jansen")
+    assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+    db.session.expire_all()
+    assert db.session.get(Child, sam.id).photo_id is not None
+    assert_accessible(page)
+
+
+def test_read_only_guardian_sees_no_forms(page, home):
+    sam = home["sam"]
+    db.session.add(ContactNumber(child_id=sam.id, label="Oma", number="06-12345678", is_emergency=True))
+    db.session.commit()
+    login(page, home["father"])
+    page.goto(f"/kinderen/{sam.id}")
+    assert page.get_by_text("alleen lezen").first.is_visible()
+    assert page.get_by_role("link", name="Wijzigen").count() == 0
+    assert page.get_by_label("Foto uploaden").count() == 0
+    page.get_by_role("link", name="Bereikbaarheid").click()
+    assert page.get_by_text("06-12345678").is_visible()
+    assert page.locator("main form").count() == 0
+    page.get_by_role("link", name="Privacy").last.click()
+    assert page.locator("main input[type=radio]").count() == 0
+    assert_accessible(page)
+
+
+def test_teacher_writes_a_note_in_beheer(page, home):
+    sam = home["sam"]
+    login(page, home["teacher"])
+    page.goto("/beheer/notities/")
+    page.get_by_label("Leerling", exact=True).select_option(label="Sam Jansen")
+    page.get_by_label("Notitie", exact=True).fill("Wilt u gymkleding meegeven op donderdag?")
+    page.get_by_role("button", name="Opslaan").click()
+    assert page.get_by_text("De notitie is opgeslagen.").is_visible()
+    assert page.get_by_text("Wilt u gymkleding meegeven op donderdag?").is_visible()
+    assert_accessible(page)
+    note = db.session.scalars(select(ChildNote).order_by(ChildNote.id.desc())).first()
+    assert note.child_id == sam.id
+
+
+def _pages(sam_id, note_id):
+    return {
+        "mother": ["/kinderen/", f"/kinderen/{sam_id}", f"/kinderen/{sam_id}/wijzigen",
+                   f"/kinderen/{sam_id}/bereikbaarheid", f"/kinderen/{sam_id}/privacy",
+                   f"/kinderen/{sam_id}/notities", f"/kinderen/{sam_id}/resultaten"],
+        "father": [f"/kinderen/{sam_id}", f"/kinderen/{sam_id}/bereikbaarheid", f"/kinderen/{sam_id}/privacy"],
+        "teacher": ["/beheer/notities/", f"/beheer/notities/{note_id}/wijzigen", f"/kinderen/{sam_id}/notities"],
+    }
+
+
+@pytest.mark.parametrize("who", ["mother", "father", "teacher"])
+def test_children_pages_accessible_and_fit_360(mobile_page, home, who):
+    sam = home["sam"]
+    set_setting("module.resultaten", "1")
+    sam.street, sam.city = "Burgemeester van der Borch tot Verwolde-laan", "Rijssen"
+    db.session.add(ContactNumber(child_id=sam.id, label="Opa en oma van moederskant", number="06-12345678",
+                                 is_emergency=True))
+    db.session.commit()
+    note_id = db.session.scalar(select(ChildNote.id))
+    login(mobile_page, home[who])
+    for path in _pages(sam.id, note_id)[who]:
+        mobile_page.goto(path)
+        assert_fits(mobile_page)
+        assert_accessible(mobile_page)
+    assert not mobile_page.js_errors
