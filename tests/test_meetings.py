@@ -593,6 +593,52 @@ def test_teacher_creates_a_round_with_a_day_a_break_and_invitations(klas, login_
     assert event_.subject_type == "meeting_round" and event_.subject_id == round_.id
 
 
+def test_teacher_edits_a_round_removes_a_day_and_deletes_a_concept(klas, login_as):
+    round_ = make_round(klas["group"], invite=[klas["sam"]], status="concept")
+    services.add_day(round_, date(2026, 3, 12), time(13, 0), time(14, 0), 15)
+    client = login_as(klas["teacher"])
+    page = f"/beheer/oudergesprekken/{round_.id}"
+    assert staff_post(client, page, {"title": "Rapportgesprekken", "info": "Neem het rapport mee."},
+                      page).status_code == 303
+    response = staff_post(client, page, {"title": "", "info": ""}, page)
+    assert response.status_code == 422 and "Vul een titel in." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(MeetingRound, round_.id).title == "Rapportgesprekken"
+    assert db.session.get(MeetingRound, round_.id).info == "Neem het rapport mee."
+    first, second = db.session.scalars(select(MeetingDay).where(MeetingDay.round_id == round_.id)
+                                       .order_by(MeetingDay.date)).all()
+    assert staff_post(client, f"{page}/dagen/{second.id}/verwijderen", {}, page).status_code == 303
+    db.session.expire_all()
+    assert [d.date for d in db.session.scalars(select(MeetingDay).where(MeetingDay.round_id == round_.id))] == [DAY]
+    # A day with a booking stays; an open round cannot be deleted.
+    round_.status = "open"
+    db.session.commit()
+    book_directly(klas["parent"], round_, klas["sam"], "10:00")
+    response = staff_post(client, f"{page}/dagen/{first.id}/verwijderen", {}, page)
+    assert response.status_code == 409 and "al gesprekken gereserveerd" in response.get_data(as_text=True)
+    assert staff_post(client, f"{page}/verwijderen", {}, page).status_code == 409
+    other_id = make_round(klas["group"], invite=[klas["noor"]], status="concept").id
+    assert staff_post(client, f"/beheer/oudergesprekken/{other_id}/verwijderen", {}, page).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(MeetingRound, other_id) is None
+    assert db.session.scalar(select(func.count()).select_from(MeetingSlot).where(MeetingSlot.round_id == other_id)) == 0
+
+
+def test_opening_needs_days_and_invitations(klas, login_as):
+    round_ = MeetingRound(group_id=klas["group"].id, title="Leeg", status="concept")
+    db.session.add(round_)
+    db.session.commit()
+    client = login_as(klas["teacher"])
+    page = f"/beheer/oudergesprekken/{round_.id}"
+    response = staff_post(client, f"{page}/openen", {}, page)
+    assert response.status_code == 409 and "Voeg eerst een dag" in response.get_data(as_text=True)
+    services.add_day(round_, DAY, time(10, 0), time(11, 0), 10)
+    response = staff_post(client, f"{page}/openen", {}, page)
+    assert response.status_code == 409 and "Nodig eerst minstens één leerling uit" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(MeetingRound, round_.id).status == "concept"
+
+
 @pytest.mark.parametrize("data,message", [
     ({"date": "", "starts_at": "13:00", "ends_at": "15:00", "slot_minutes": "10"}, "Vul een geldige datum in."),
     ({"date": "2026-03-10", "starts_at": "15:00", "ends_at": "13:00", "slot_minutes": "10"},
