@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import current_app, flash, redirect, render_template, request, send_file, session, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
 from app.access import admin_required
@@ -20,6 +21,8 @@ from app.storage import UploadError, read_limited
 
 MODULE_LABELS = {"resultaten": "Resultaten (bij Mijn kinderen)"}
 UPLOAD_MAX_AGE = 24 * 3600
+OUTDATED = ("Er is intussen iets veranderd in het portaal. Hieronder staat het bijgewerkte voorbeeld; controleer "
+            "het en importeer opnieuw. Er is nog niets geïmporteerd.")
 SAMPLE_FILE = Path(__file__).resolve().parent.parent / "data" / "voorbeeld-leerlingen.csv"
 
 
@@ -103,8 +106,7 @@ def import_commit():
     token = form.upload.data
     plan = csv_import.make_plan(csv_import.read_csv(data))
     if plan.fingerprint() != form.fingerprint.data:
-        return _preview(plan, token, status=409, notice="Er is intussen iets veranderd in het portaal. Hieronder "
-                        "staat het bijgewerkte voorbeeld; controleer het en importeer opnieuw. Er is nog niets geïmporteerd.")
+        return _preview(plan, token, status=409, notice=OUTDATED)
     skip = bool(form.skip_bad_rows.data)
     if plan.bad_rows and not skip:
         return _preview(plan, token, status=422, error=csv_import.BAD_ROWS_MESSAGE, commit_form=form)
@@ -116,6 +118,10 @@ def import_commit():
         result = csv_import.apply_plan(plan, current_user, skip_bad_rows=skip)
     except ServiceError as exc:
         return _preview(plan, token, status=422, error=exc.message, commit_form=form)
+    except IntegrityError:
+        # Someone else created one of these pupils or accounts at the same moment.
+        plan = csv_import.make_plan(csv_import.read_csv(data))
+        return _preview(plan, token, status=409, notice=OUTDATED)
     _drop_upload(token)
     parts = [f"{result.created_children} leerlingen toegevoegd", f"{result.changed_children} gewijzigd",
              f"{result.created_parents} nieuwe ouderaccounts (zij krijgen nu een activatiemail)",

@@ -6,6 +6,7 @@ recorded with app.audit.record_change (field names only). Mails are enqueued aft
 """
 from flask import current_app
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
@@ -49,6 +50,15 @@ class ServiceError(ValueError):
         self.field = field
 
 
+def commit_or_fail(message, field=None):
+    """Commit; a unique constraint that someone else claimed meanwhile becomes a ServiceError."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ServiceError(message, field=field) from None
+
+
 # --- reading -----------------------------------------------------------------------------------
 
 def is_erased(user):
@@ -79,7 +89,7 @@ def _search(columns, query):
 
 
 def people_page(query="", role="", state="", page=1):
-    """Parents and staff, newest search first by name, one page of PER_PAGE."""
+    """Parents and staff by name, one page of PER_PAGE."""
     stmt = select(User).options(selectinload(User.guardianships).selectinload(Guardianship.child))
     stmt = stmt.where(*_search([User.first_name, User.last_name, User.login_name, User.email], query))
     if role in {r.value for r in Role}:
@@ -184,7 +194,8 @@ def delete_group(group):
     if db.session.scalar(select(func.count()).select_from(Child).where(Child.group_id == group.id)):
         raise ServiceError("Deze groep heeft nog leerlingen. Verplaats die eerst naar een andere groep.")
     db.session.delete(group)
-    db.session.commit()
+    commit_or_fail("Deze groep wordt nog gebruikt (bijvoorbeeld door berichten, albums of gespreksrondes) "
+                   "en kan niet worden verwijderd.")
 
 
 # --- pupils -------------------------------------------------------------------------------------
@@ -224,7 +235,7 @@ def save_child(child, values, actor):
                       [name for name in changed if name == "group" or getattr(child, name)])
     elif changed:
         record_change(actor, "child", child.id, "gewijzigd", changed)
-    db.session.commit()
+    commit_or_fail("Dit leerlingnummer hoort al bij een andere leerling.", field="student_number")
     return child
 
 
@@ -242,7 +253,7 @@ def link_parent(child, parent_email, read_only, actor):
     db.session.add(Guardianship(parent=parent, child=child, read_only=bool(read_only)))
     record_change(actor, "child", child.id, "ouder gekoppeld", ["guardianship"])
     record_change(actor, "user", parent.id, "leerling gekoppeld", ["guardianship"])
-    db.session.commit()
+    commit_or_fail("Deze ouder is al aan deze leerling gekoppeld.", field="parent_email")
     return parent
 
 
@@ -294,13 +305,13 @@ def mail_activation(user_id, raw_token):
     enqueue(send_account_mail, user_id, "activate", raw_token)
 
 
+TAKEN_MESSAGE = ("Er is al een account met dit e-mailadres. Eén e-mailadres is één account: "
+                 "de andere ouder heeft een eigen e-mailadres nodig.")
+
+
 def check_login_free(login_name, exclude_user_id=None, field="login_name"):
     if login_name_taken(login_name, exclude_user_id=exclude_user_id):
-        raise ServiceError(
-            "Er is al een account met dit e-mailadres. Eén e-mailadres is één account: "
-            "de andere ouder heeft een eigen e-mailadres nodig.",
-            field=field,
-        )
+        raise ServiceError(TAKEN_MESSAGE, field=field)
 
 
 def create_person(values, actor, child=None, read_only=False):
@@ -318,7 +329,7 @@ def create_person(values, actor, child=None, read_only=False):
     if child is not None:
         db.session.add(Guardianship(parent=user, child=child, read_only=bool(read_only)))
         record_change(actor, "child", child.id, "ouder gekoppeld", ["guardianship"])
-    db.session.commit()
+    commit_or_fail(TAKEN_MESSAGE, field="login_name")
     mail_activation(user.id, raw)
     return user
 
@@ -366,7 +377,7 @@ def change_login_name(user, new_login, also_contact, actor):
         .values(used_at=utcnow())
     )
     record_change(actor, "user", user.id, "inlognaam gewijzigd", fields)
-    db.session.commit()
+    commit_or_fail(TAKEN_MESSAGE, field="login_name")
     if user.is_activated:
         enqueue(send_login_name_changed, user.id)
 
