@@ -94,10 +94,9 @@ def test_opening_an_album_photo_and_leafing_with_the_keyboard(page, school):
     assert page.locator(".photo-grid img").count() == 3
     page.get_by_role("link", name="Foto 1 van 3").click()
     page.wait_for_url(f"**/foto/{photos[0].id}")
-    image = page.locator(".photo-view img")
-    image.wait_for()
-    assert page.evaluate("document.querySelector('.photo-view img').complete")
-    assert image.evaluate("img => img.naturalWidth") > 0  # the access-checked image really loads
+    # The access-checked image really loads.
+    page.wait_for_function("() => { const i = document.querySelector('.photo-view img');"
+                           " return i && i.complete && i.naturalWidth > 0; }")
     page.keyboard.press("ArrowRight")
     page.wait_for_url(f"**/foto/{photos[1].id}")
     assert page.get_by_text("foto 2 van 3").is_visible()
@@ -122,7 +121,9 @@ def test_staff_upload_many_photos_at_once(page, school, tmp_path):
     page.get_by_role("button", name="Album aanmaken").click()
     page.get_by_text("Het album is aangemaakt met 3 foto's.").wait_for()
     assert page.locator(".photo-grid img").count() == 3
-    assert all(page.locator(".photo-grid img").evaluate_all("imgs => imgs.map(i => i.complete && i.naturalWidth > 0)"))
+    page.locator(".photo-grid").scroll_into_view_if_needed()  # the thumbnails load lazily
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.photo-grid img')].every(i => i.complete && i.naturalWidth > 0)")
     assert_accessible(page)
 
 
