@@ -84,6 +84,9 @@ class Config:
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "5 per minute; 20 per hour")
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "30 per minute")
 
+    # Number of reverse proxies in front of gunicorn (X-Forwarded-For/-Proto are trusted).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+
     # When the worker sends the evening and weekly batches (Europe/Amsterdam).
     BATCH_TIME = os.environ.get("BATCH_TIME", "17:30")
 

@@ -36,6 +36,18 @@ def create_app(config=None, **overrides):
     from app.cli import register_cli
 
     register_cli(app)
+
+    @app.get("/ping")
+    def ping():
+        """No database, no template: the framework's floor in bench/pages, and a liveness probe."""
+        return "pong", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+    if app.config.get("TRUSTED_PROXIES"):
+        # Behind a reverse proxy: take the client's IP (rate limits) and scheme from it.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app
 
 

@@ -1,0 +1,355 @@
+"""bench/dataset: a large school in a fresh database, reused by every benchmark.
+
+16 groups, 500 families (800 parents, 650 pupils), three school years of news, agenda
+items and messages with replies, 200 albums, documents, and a meeting round per group.
+
+    python bench/dataset.py [--database-url URL]
+
+Default database: PostgreSQL `ouderportaal_bench` on 127.0.0.1 when one answers, else
+SQLite bench/out/bench.sqlite. The schema is built with the migrations (as in
+production). Prints what it made and how long it took. The logins it makes all have the
+password BENCH_PASSWORD; BENCH_PARENT has two children in two groups.
+"""
+import argparse
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+from datetime import date, datetime, time as clock, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+OUT = ROOT / "bench" / "out"
+
+BENCH_PASSWORD = "Bench!2026"
+BENCH_PARENT = "bench.ouder@example.nl"
+PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_BENCH_URL = PG_ADMIN_URL.rsplit("/", 1)[0] + "/ouderportaal_bench"
+
+LEVELS = [1, 1, 1, 1, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8]
+GROUP_NAMES = ["1/2a", "1/2b", "1/2c", "1/2d", "3a", "3b", "4a", "4b", "5a", "5b", "6a", "6b",
+               "7a", "7b", "8a", "8b"]
+WORDS = ("school juf meester groep kinderen ouders schoolreis sportdag kerstviering ontruimingsoefening "
+         "luizencontrole bibliotheek rapport excursie techniek muziek voorleesontbijt koningsspelen "
+         "avondvierdaagse schoolplein zwemles kamp musical project thema lente herfst").split()
+
+
+def postgres_available():
+    try:
+        import psycopg
+
+        psycopg.connect(PG_ADMIN_URL, connect_timeout=2).close()
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def default_database_url():
+    if os.environ.get("BENCH_DATABASE_URL"):
+        return os.environ["BENCH_DATABASE_URL"]
+    if postgres_available():
+        return PG_BENCH_URL
+    return f"sqlite:///{OUT / 'bench.sqlite'}"
+
+
+def fresh_database(url):
+    """Drop and recreate the benchmark database, then build the schema with the migrations."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    if url.startswith("sqlite"):
+        Path(url.split("///", 1)[1]).unlink(missing_ok=True)
+    else:
+        import psycopg
+
+        name = url.rsplit("/", 1)[1]
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {name}")
+    env = dict(os.environ, DATABASE_URL=url)
+    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
+                   check=True, capture_output=True)
+
+
+def sentence(rnd, n):
+    return " ".join(rnd.choice(WORDS) for _ in range(n)).capitalize() + "."
+
+
+def build(url, seed=7):
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("UPLOAD_DIR", str(OUT / "uploads"))
+    os.environ["RATELIMIT_ENABLED"] = "0"
+    from app import create_app
+
+    app = create_app()
+    started = time.perf_counter()
+    with app.app_context():
+        counts = populate(app, seed=seed)
+    return counts, time.perf_counter() - started
+
+
+def populate(app, scale=1.0, seed=7):
+    """Fill the (empty) database of `app`'s current context; `scale` shrinks the school
+    (families, content) for tests of the same shape. Returns {table: rows}."""
+    from sqlalchemy import insert
+
+    from app.extensions import db
+    from app.models import (
+        Album, AlbumPhoto, AgendaItem, Child, Document, Group, Guardianship, MeetingBooking, MeetingDay,
+        MeetingInvitation, MeetingReservation, MeetingRound, MeetingSlot, Message, MessageRead,
+        MessageReply, NewsItem, Role, StoredImage, User, group_teachers, utcnow,
+    )
+    from app.models.content import agenda_item_groups, news_item_groups, document_groups
+    from app.models.messages import message_groups
+    from app.models.albums import album_groups
+    from app.passwords import hash_password
+
+    rnd = random.Random(seed)
+    counts = {}
+
+    def n(full):
+        return max(1, round(full * scale))
+
+    if True:  # one block, so the steps below read as one story
+        password_hash = hash_password(BENCH_PASSWORD)
+        now = utcnow()
+
+        def bulk(model_or_table, rows):
+            rows = list(rows)
+            for start in range(0, len(rows), 2000):
+                db.session.execute(insert(model_or_table), rows[start:start + 2000])
+            counts[getattr(model_or_table, "__tablename__", getattr(model_or_table, "name", "?"))] = len(rows)
+
+        # --- groups, staff ------------------------------------------------------------
+        bulk(Group, [{"id": i + 1, "name": name, "level": level, "sort_order": i, "school_year": "2026-2027"}
+                     for i, (name, level) in enumerate(zip(GROUP_NAMES, LEVELS))])
+        users = [{"id": 1, "login_name": "beheer@bench.example", "email": "beheer@bench.example",
+                  "first_name": "Office", "last_name": "Bench", "role": Role.ADMIN.value,
+                  "password_hash": password_hash, "activated_at": now, "session_token": "t1"}]
+        for g in range(16):
+            users.append({"id": 2 + g, "login_name": f"juf{g}@bench.example", "email": f"juf{g}@bench.example",
+                          "first_name": "Juf", "last_name": f"Groep{GROUP_NAMES[g]}", "role": Role.TEACHER.value,
+                          "password_hash": password_hash, "activated_at": now, "session_token": f"t{2 + g}"})
+        teacher_of = {g + 1: 2 + g for g in range(16)}
+
+        # --- 500 families: 800 parents, 650 pupils --------------------------------------
+        parents, children, links = [], [], []
+        user_id, child_id = 100, 1
+        for family in range(n(500)):
+            two_parents = family < n(300)
+            kids = 2 if family < n(150) else 1
+            family_parents = []
+            for p in range(2 if two_parents else 1):
+                login = BENCH_PARENT if (family == 0 and p == 0) else f"ouder{family}-{p}@bench.example"
+                parents.append({"id": user_id, "login_name": login, "email": login, "first_name": f"Ouder{p}",
+                                "last_name": f"Familie{family}", "role": Role.PARENT.value,
+                                "password_hash": password_hash, "activated_at": now,
+                                "session_token": f"p{user_id}", "phone_mobile": f"06{user_id:08d}"})
+                family_parents.append(user_id)
+                user_id += 1
+            for k in range(kids):
+                group_id = ((family * 7 + k * 5) % 16) + 1
+                level = LEVELS[group_id - 1]
+                children.append({"id": child_id, "first_name": f"Kind{k}", "last_name": f"Familie{family}",
+                                 "birth_date": date(2026 - level - 4, 1 + (family % 12), 1 + (family % 28)),
+                                 "group_id": group_id, "student_number": f"B{child_id:05d}"})
+                for parent in family_parents:
+                    links.append({"parent_id": parent, "child_id": child_id, "read_only": False})
+                child_id += 1
+        bulk(User, users + parents)
+        bulk(Child, children)
+        bulk(Guardianship, links)
+        bulk(group_teachers, [{"group_id": g, "user_id": t} for g, t in teacher_of.items()])
+        parent_ids = [p["id"] for p in parents]
+        children_by_group = {}
+        for child in children:
+            children_by_group.setdefault(child["group_id"], []).append(child["id"])
+
+        # --- three school years of content --------------------------------------------
+        start_day = date(2024, 8, 26)
+        days = (date(2027, 7, 10) - start_day).days
+
+        def audience(i):
+            return i % 3 == 0, [] if i % 3 == 0 else [rnd.randint(1, 16)]
+
+        news, news_links = [], []
+        for i in range(1, n(450) + 1):
+            wide, groups = audience(i)
+            published = datetime.combine(start_day + timedelta(days=int(i * days / n(450))), clock(9))
+            if published > now:
+                published = now - timedelta(hours=i)
+            news.append({"id": i, "title": f"Nieuws {i}: {sentence(rnd, 4)}", "body": sentence(rnd, 60),
+                         "published_at": published, "school_wide": wide, "author_id": 1, "created_at": published})
+            news_links += [{"news_item_id": i, "group_id": g} for g in groups]
+        bulk(NewsItem, news)
+        bulk(news_item_groups, news_links)
+
+        agenda, agenda_links = [], []
+        for i in range(1, n(600) + 1):
+            wide, groups = audience(i)
+            day = start_day + timedelta(days=int(i * days / n(600)))
+            agenda.append({"id": i, "title": f"Agenda {i}: {sentence(rnd, 3)}", "date": day,
+                           "start_time": clock(8 + i % 8, 30), "end_time": clock(9 + i % 8, 30),
+                           "location": "Schoolplein", "description": sentence(rnd, 20), "school_wide": wide,
+                           "author_id": 1})
+            agenda_links += [{"agenda_item_id": i, "group_id": g} for g in groups]
+        bulk(AgendaItem, agenda)
+        bulk(agenda_item_groups, agenda_links)
+
+        messages, message_links, replies, reads = [], [], [], []
+        reply_id = 1
+        for i in range(1, n(900) + 1):
+            wide, groups = audience(i)
+            created = datetime.combine(start_day + timedelta(days=int(i * days / n(900))), clock(10))
+            if created > now:
+                created = now - timedelta(hours=i)
+            messages.append({"id": i, "title": f"Bericht {i}: {sentence(rnd, 4)}", "text": sentence(rnd, 50),
+                             "school_wide": wide, "urgent": i == n(900), "replies_allowed": i % 4 == 0,
+                             "author_id": teacher_of[groups[0]] if groups else 1, "created_at": created})
+            message_links += [{"message_id": i, "group_id": g} for g in groups]
+            if i % 4 == 0:
+                for _ in range(4):
+                    replies.append({"id": reply_id, "message_id": i, "author_id": rnd.choice(parent_ids),
+                                    "text": sentence(rnd, 12), "created_at": created + timedelta(hours=2)})
+                    reply_id += 1
+            for reader in rnd.sample(parent_ids, min(5, len(parent_ids))):
+                reads.append({"message_id": i, "user_id": reader, "read_at": created + timedelta(hours=1)})
+        bulk(Message, messages)
+        bulk(message_groups, message_links)
+        bulk(MessageReply, replies)
+        bulk(MessageRead, reads)
+
+        # --- 200 albums with photos (tiny real JPEGs, so the photo routes work) -----------
+        upload_dir = Path(app.config["UPLOAD_DIR"]) / "images"
+        upload_dir.mkdir(parents=True, exist_ok=True)
+        sample = _sample_jpeg()
+        albums, album_links, images, photos = [], [], [], []
+        image_id = 1
+        for i in range(1, n(200) + 1):
+            wide, groups = audience(i)
+            albums.append({"id": i, "title": f"Album {i}: {sentence(rnd, 3)}", "description": sentence(rnd, 10),
+                           "event_date": start_day + timedelta(days=int(i * days / n(200))), "school_wide": wide,
+                           "author_id": 1, "created_at": now - timedelta(days=n(200) - i)})
+            album_links += [{"album_id": i, "group_id": g} for g in groups]
+            for position in range(6):
+                stem = f"bench{image_id:06d}"
+                for suffix in ("", "_thumb"):
+                    target = upload_dir / f"{stem}{suffix}.jpg"
+                    if not target.exists():
+                        shutil.copyfile(sample, target)
+                images.append({"id": image_id, "purpose": "album", "stem": stem, "extension": "jpg",
+                               "mime_type": "image/jpeg", "width": 64, "height": 48, "size_bytes": 800})
+                photos.append({"album_id": i, "image_id": image_id, "position": position})
+                image_id += 1
+        bulk(StoredImage, images)
+        bulk(Album, albums)
+        bulk(album_groups, album_links)
+        bulk(AlbumPhoto, photos)
+
+        # --- documents (small files) ------------------------------------------------------
+        doc_dir = Path(app.config["UPLOAD_DIR"]) / "documents"
+        doc_dir.mkdir(parents=True, exist_ok=True)
+        documents, document_links = [], []
+        for i in range(1, n(150) + 1):
+            wide, groups = audience(i)
+            stored = f"bench-doc-{i:04d}.pdf"
+            (doc_dir / stored).write_bytes(b"%PDF-1.4\n% bench\n%%EOF\n")
+            documents.append({"id": i, "title": f"Document {i}", "description": sentence(rnd, 6),
+                              "original_name": f"document-{i}.pdf", "stored_name": stored, "kind": "pdf",
+                              "mime_type": "application/pdf", "size_bytes": 24, "school_wide": wide,
+                              "uploaded_by_id": 1})
+            document_links += [{"document_id": i, "group_id": g} for g in groups]
+        bulk(Document, documents)
+        bulk(document_groups, document_links)
+
+        # --- a meeting round per group: two days of 10-minute slots, half booked ----------
+        rounds, mdays, slots, invitations, reservations, bookings = [], [], [], [], [], []
+        slot_id, day_id, reservation_id = 1, 1, 1
+        first_day = date.today() + timedelta(days=14)
+        for group_id in range(1, 17):
+            rounds.append({"id": group_id, "group_id": group_id, "title": "Rapportgesprekken",
+                           "info": sentence(rnd, 30), "status": "open", "created_by_id": teacher_of[group_id],
+                           "opened_at": now})
+            free_slots = []
+            for d in range(2):
+                mdays.append({"id": day_id, "round_id": group_id, "date": first_day + timedelta(days=d),
+                              "starts_at": clock(13, 0), "ends_at": clock(18, 0), "slot_minutes": 10})
+                for position in range(30):
+                    start = datetime.combine(first_day, clock(13, 0)) + timedelta(minutes=10 * position)
+                    blocked = position in (15, 16)  # a break
+                    slots.append({"id": slot_id, "round_id": group_id, "day_id": day_id, "position": position,
+                                  "starts_at": start.time(), "ends_at": (start + timedelta(minutes=10)).time(),
+                                  "blocked": blocked})
+                    if not blocked:
+                        free_slots.append(slot_id)
+                    slot_id += 1
+                day_id += 1
+            for index, child in enumerate(children_by_group.get(group_id, [])):
+                needed = 2 if index % 10 == 0 else 1
+                invitations.append({"round_id": group_id, "child_id": child, "slots_needed": needed,
+                                    "message": ""})
+                if index % 2 == 0 and len(free_slots) >= needed + 1:
+                    reservations.append({"id": reservation_id, "round_id": group_id, "child_id": child,
+                                         "version": 1})
+                    taken = free_slots[:needed]
+                    if needed == 2 and taken[1] != taken[0] + 1:
+                        taken = free_slots[1:3]
+                    for part, sid in enumerate(taken):
+                        bookings.append({"round_id": group_id, "slot_id": sid, "reservation_id": reservation_id,
+                                         "part": part})
+                    free_slots = [s for s in free_slots if s not in taken]
+                    reservation_id += 1
+        bulk(MeetingRound, rounds)
+        bulk(MeetingDay, mdays)
+        bulk(MeetingSlot, slots)
+        bulk(MeetingInvitation, invitations)
+        bulk(MeetingReservation, reservations)
+        bulk(MeetingBooking, bookings)
+        db.session.commit()
+        _reset_sequences(db)
+    return counts
+
+
+def _reset_sequences(db):
+    """Rows were inserted with explicit ids: move PostgreSQL's sequences past them."""
+    from sqlalchemy import text
+
+    if db.engine.dialect.name != "postgresql":
+        return
+    for table in db.metadata.sorted_tables:
+        if "id" in table.c and table.c.id.primary_key and table.c.id.autoincrement:
+            db.session.execute(text(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {table.name}), 1))"))
+    db.session.commit()
+
+
+def _sample_jpeg():
+    path = OUT / "sample.jpg"
+    if not path.exists():
+        from PIL import Image
+
+        OUT.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (64, 48), (200, 60, 60)).save(path, "JPEG", quality=70)
+    return path
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args(argv)
+    from config import database_url
+
+    url = database_url(args.database_url or default_database_url())
+    fresh_database(url)
+    counts, elapsed = build(url)
+    print(f"bench/dataset: {url.split('@')[-1]} in {elapsed:.1f}s")
+    for table, count in sorted(counts.items()):
+        print(f"  {table:28s} {count:7d}")
+    print(f"  login: {BENCH_PARENT} / {BENCH_PASSWORD} (two children in two groups)")
+    return url
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,12 @@
+"""gunicorn settings, read automatically by `gunicorn wsgi:app` (Procfile: web)."""
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
+# Sync workers: one request each. WEB_CONCURRENCY overrides (2 × cores + 1 by default).
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+# Large album uploads are read by the app; keep-alive briefly for the proxy in front.
+keepalive = 5
+accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
+errorlog = "-"
