@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask, render_template, request
 
-from app.extensions import csrf, db, limiter, login_manager, mail, migrate
+from app.extensions import compress, csrf, db, limiter, login_manager, mail, migrate
 
 
 def create_app(config=None, **overrides):
@@ -24,6 +24,7 @@ def create_app(config=None, **overrides):
     mail.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
+    compress.init_app(app)
     _configure_login(app)
 
     from app import models  # noqa: F401  (registers every table)

@@ -1,5 +1,6 @@
 """The extension objects, created unbound and initialised in create_app()."""
 from flask import request
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -41,6 +42,8 @@ migrate = Migrate(render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 mail = Mail()
+# Compresses text responses (HTML, CSS, JS, JSON) when the browser accepts it.
+compress = Compress()
 
 
 def client_ip():
