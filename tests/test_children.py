@@ -37,12 +37,16 @@ def home(app, login_as):
     group3, group6 = GroupFactory(name="3"), GroupFactory(name="6")
     sam, (mother, father) = family(group=group3, parents=2, read_only_second=True, first_name="Sam",
                                    last_name="Jansen", birth_date=date(2019, 10, 3))
+    # Fixed names: random ones could collide with the children's names asserted below.
+    mother.first_name, father.first_name = "Marloes", "Peter"
+    db.session.commit()
     lotte = ChildFactory(group=group6, first_name="Lotte", last_name="Jansen")
     GuardianshipFactory(parent=mother, child=lotte)
     stranger_child, (stranger,) = family(group=group3, first_name="Daan")
     return {
         "group3": group3, "group6": group6, "sam": sam, "lotte": lotte, "mother": mother, "father": father,
-        "stranger": stranger, "stranger_child": stranger_child, "teacher": teacher_of(group3),
+        "stranger": stranger, "stranger_child": stranger_child,
+        "teacher": teacher_of(group3, first_name="Anna", last_name="de Vries"),
         "login": login_as,
     }
 

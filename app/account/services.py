@@ -81,6 +81,10 @@ def number_for(numbers, number_id):
     return next((n for n in numbers if n.id == number_id), None)
 
 
+def _numbers_field(subject_type):
+    return "extra_numbers" if subject_type == "user" else "emergency_numbers"
+
+
 def add_number(actor, subject_type, owner, label, number):
     entry = ContactNumber(label=label, number=number, is_emergency=subject_type == "child")
     if subject_type == "user":
@@ -88,7 +92,7 @@ def add_number(actor, subject_type, owner, label, number):
     else:
         entry.child_id = owner.id
     db.session.add(entry)
-    record_change(actor, subject_type, owner.id, "nummer toegevoegd", ["extra_numbers"])
+    record_change(actor, subject_type, owner.id, "nummer toegevoegd", [_numbers_field(subject_type)])
     db.session.commit()
     return entry
 
@@ -96,14 +100,14 @@ def add_number(actor, subject_type, owner, label, number):
 def change_number(actor, subject_type, owner, entry, label, number):
     changed = apply_changes(entry, {"label": label, "number": number})
     if changed:
-        record_change(actor, subject_type, owner.id, "nummer gewijzigd", ["extra_numbers"])
+        record_change(actor, subject_type, owner.id, "nummer gewijzigd", [_numbers_field(subject_type)])
         db.session.commit()
     return changed
 
 
 def delete_number(actor, subject_type, owner, entry):
     db.session.delete(entry)
-    record_change(actor, subject_type, owner.id, "nummer verwijderd", ["extra_numbers"])
+    record_change(actor, subject_type, owner.id, "nummer verwijderd", [_numbers_field(subject_type)])
     db.session.commit()
 
 

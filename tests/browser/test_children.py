@@ -21,6 +21,9 @@ def home(app):
     group = GroupFactory(name="3")
     sam, (mother, father) = family(group=group, parents=2, read_only_second=True, first_name="Sam",
                                    last_name="Jansen", birth_date=date(2019, 10, 3))
+    # Fixed names: random ones could collide with the children's names asserted below.
+    mother.first_name, father.first_name = "Marloes", "Peter"
+    db.session.commit()
     teacher = teacher_of(group, first_name="Anna", last_name="de Vries")
     db.session.add(ChildNote(child_id=sam.id, author_id=teacher.id, body="Sam las zijn eerste boekje helemaal zelf."))
     db.session.commit()
