@@ -1,6 +1,5 @@
 """Beheer for the school office: permissions, groups, pupils, parents and staff, accounts,
 settings and the audit log."""
-import re
 from datetime import date
 
 import pytest
@@ -8,7 +7,7 @@ from sqlalchemy import event, func, select
 
 from app.extensions import db
 from app.models import AccountToken, AuditEntry, Child, Group, Guardianship, Role, User
-from tests.conftest import Auth, csrf_from, first_link, login_client, mail_text
+from tests.conftest import Auth, csrf_from, login_client, mail_text
 from tests.factories import (
     AdminFactory,
     ChildFactory,

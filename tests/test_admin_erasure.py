@@ -2,7 +2,6 @@
 person anywhere in the database — checked over every table and text column there is."""
 import io
 import json
-from pathlib import Path
 
 from PIL import Image
 from sqlalchemy import JSON, String, Text, func, select

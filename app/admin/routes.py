@@ -83,8 +83,7 @@ def _group_form(group):
     if group is not None:
         pupils = sorted((c for c in group.children if c.left_at is None), key=lambda c: (c.last_name, c.first_name))
     status = 422 if (form.errors or error) else 200
-    return render_template("admin/group_form.html", form=form, group=group, pupils=pupils, error=error,
-                           delete_form=ConfirmForm()), status
+    return render_template("admin/group_form.html", form=form, group=group, pupils=pupils, error=error), status
 
 
 @staff_bp.post("/groepen/<int:group_id>/verwijderen")
@@ -273,7 +272,7 @@ def _person_page(user, form=None, error=None, status=200):
     return render_template(
         "admin/person_edit.html", user=user, form=form or PersonForm(obj=user), error=error,
         state=services.account_state(user), activation_sent=services.last_activation_sent(user),
-        role_label=ROLE_LABELS.get(user.role, ""), action_form=ConfirmForm(),
+        role_label=ROLE_LABELS.get(user.role, ""),
         children=sorted(user.guardianships, key=lambda link: link.child.first_name),
     ), status
 

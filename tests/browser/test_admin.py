@@ -2,7 +2,6 @@
 worker and SMTP), the import preview, the htmx interactions, axe-core and 360 px."""
 import re
 from datetime import date
-from pathlib import Path
 
 from playwright.sync_api import expect
 
