@@ -12,8 +12,8 @@ from app.extensions import db
 from app.models import AccountToken, AuditEntry, Child, Guardianship, Role, SchoolSetting, User, utcnow
 from app.passwords import hash_password
 
+# The name is left to SCHOOL_NAME (config) until the office sets one.
 SETTINGS = {
-    "school.name": "Kindcentrum CBS De Schutkampen",
     "school.address": "Schutkampen 1",
     "school.postcode_city": "3851 AA Ermelo",
     "school.phone": "0341-123456",
