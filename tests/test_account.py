@@ -1,7 +1,7 @@
 """Mijn account: personal data with "Wijzigen", photo, Bereikbaarheid with extra numbers,
 moving the login name through a confirmation mail, Notificaties and the audit log."""
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AccountToken, AuditEntry, ContactNumber, NotificationPreference, User, utcnow
@@ -354,3 +354,12 @@ def test_deactivated_user_loses_access(app, parent, client_of):
     parent.deactivated_at = utcnow()
     db.session.commit()
     assert client_of.get("/account/").status_code == 302
+
+
+def test_login_change_mails_are_rate_limited(app, client_of, parent):
+    form_post(client_of, "/account/bereikbaarheid", {"phone_mobile": "", "phone_home": "", "email": "ander@example.nl"})
+    for _ in range(5):
+        assert form_post(client_of, "/account/inlognaam", {}, page="/account/bereikbaarheid").status_code == 302
+    response = form_post(client_of, "/account/inlognaam", {}, page="/account/bereikbaarheid")
+    assert response.status_code == 429
+    assert db.session.scalar(select(func.count()).select_from(AccountToken)) == 5

@@ -12,6 +12,7 @@ from app.account.forms import ConfirmForm, ContactForm, PhotoForm, ProfileForm, 
 from app.auth import services as auth_services
 from app.auth.forms import ChangePasswordForm
 from app.auth.routes import TOKEN_MESSAGES
+from app.extensions import limiter
 from app.htmx import is_htmx, render_page
 from app.models import NOTIFICATION_TYPES
 from app.notifications.services import preferences_for
@@ -125,9 +126,17 @@ def number_action(number_id=None):
     )
 
 
+def _login_change_key():
+    # Per account (created_at keeps the key apart from a later account with the same id).
+    return f"login-change:{current_user.id}:{current_user.created_at.isoformat()}"
+
+
 @bp.post("/inlognaam")
 @login_required
+@limiter.limit("5 per hour", key_func=_login_change_key)
 def login_change_request():
+    """Mail a confirmation link to the contact address (limited: each request mails an
+    address the user typed in)."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
     error = services.request_login_change(current_user)
