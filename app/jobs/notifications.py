@@ -65,7 +65,17 @@ from app.models import (
 )
 from app.notifications import kinds as _content_kinds  # noqa: F401  (registers the kinds)
 from app.notifications import timing
-from app.notifications.registry import KINDS, SUBJECT_TYPES, Notice, eligible, kinds_with, notice_message
+from app.notifications.registry import (
+    KINDS,
+    SUBJECT_TYPES,
+    Notice,
+    NoticeItem,
+    cached,
+    clear_run_cache,
+    eligible,
+    kinds_with,
+    notice_message,
+)
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +183,10 @@ def _fan_out(event, kind, delivery_kind, key, audience):
 
     Two INSERT ... SELECTs; the recipients never pass through Python."""
     recipients = eligible(audience, kind.preference).subquery()
-    created = db.session.execute(
+    # Core execution on the session's connection (same transaction); preserve_rowcount makes
+    # the INSERT's rowcount (rows really inserted) available on every driver.
+    connection = db.session.connection()
+    created = connection.execute(
         _insert(NotificationDelivery)
         .from_select(
             ["recipient_id", "kind", "key", "state", "attempts", "created_at"],
@@ -187,8 +200,9 @@ def _fan_out(event, kind, delivery_kind, key, audience):
             ).where(recipients.c.id.is_not(None)),  # SQLite needs a WHERE before ON CONFLICT
         )
         .on_conflict_do_nothing(index_elements=["recipient_id", "kind", "key"])
+        .execution_options(preserve_rowcount=True)
     ).rowcount
-    db.session.execute(
+    connection.execute(
         _insert(NotificationDeliveryItem)
         .from_select(
             ["delivery_id", "event_id", "kind", "subject_type", "subject_id"],
@@ -231,7 +245,7 @@ def _plan_single(event_id, now):
         return result
     audience = kind.recipients(event, subject)
     if audience is not None:
-        result.notices = _fan_out(event, kind, kind.name, f"{event.subject_type}:{event.subject_id}", audience)
+        result.notices = _fan_out(event, kind, kind.name, kind.key_for(event), audience)
     return result
 
 
@@ -402,16 +416,27 @@ def _claim_chunk(token, size):
 
 
 def _finish(delivery_id, token, **values):
-    """Record the outcome of one row, only if we still hold its claim; own commit."""
-    def run():
-        return db.session.execute(
-            update(NotificationDelivery)
-            .where(NotificationDelivery.id == delivery_id, NotificationDelivery.claim_token == token,
-                   NotificationDelivery.state == "sending")
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-    if not _transaction(run):
+    """Record the outcome of one row, only if we still hold its claim, in its own commit.
+
+    On a connection of its own, not through the ORM session: a session commit would expire
+    (and later reload) every object of the chunk, once per mail."""
+    statement = (
+        update(NotificationDelivery.__table__)
+        .where(NotificationDelivery.id == delivery_id, NotificationDelivery.claim_token == token,
+               NotificationDelivery.state == "sending")
+        .values(**values)
+    )
+    for attempt in range(10):
+        try:
+            with db.engine.begin() as connection:
+                done = connection.execute(statement).rowcount
+            break
+        except OperationalError as exc:
+            text = str(exc).lower()
+            if attempt == 9 or not any(word in text for word in ("locked", "deadlock", "serializ", "busy")):
+                raise
+            time.sleep(0.05 * (attempt + 1) + random.random() * 0.05)
+    if not done:
         log.warning("notifications: delivery %s was no longer ours when finishing it", delivery_id)
 
 
@@ -497,7 +522,7 @@ def _load_chunk(token):
         .order_by(NotificationDelivery.id)
     ).all()
     if not rows:
-        return [], {}, {}, set(), {}
+        return [], {}, {}, set(), {}, {}
     ids = [row.id for row in rows]
     recipient_ids = {row.recipient_id for row in rows}
     users = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(recipient_ids)))}
@@ -507,28 +532,34 @@ def _load_chunk(token):
     ).all())
     items = {}
     wanted = {}
+    event_ids = set()
     for item in db.session.execute(
         select(NotificationDeliveryItem.delivery_id, NotificationDeliveryItem.kind,
-               NotificationDeliveryItem.subject_type, NotificationDeliveryItem.subject_id)
+               NotificationDeliveryItem.subject_type, NotificationDeliveryItem.subject_id,
+               NotificationDeliveryItem.event_id)
         .where(NotificationDeliveryItem.delivery_id.in_(ids))
         .order_by(NotificationDeliveryItem.id)
     ):
         items.setdefault(item.delivery_id, []).append(item)
         wanted.setdefault(item.subject_type, set()).add(item.subject_id)
+        if item.event_id is not None:
+            event_ids.add(item.event_id)
     subjects = {}
     for subject_type, subject_ids in wanted.items():
         loader = SUBJECT_TYPES.get(subject_type)
         for subject_id, subject in (loader.load(subject_ids) if loader else {}).items():
             subjects[(subject_type, subject_id)] = subject
-    return rows, users, items, switched_off, subjects
+    events = {event.id: event for event in db.session.scalars(
+        select(NotificationEvent).where(NotificationEvent.id.in_(event_ids)))} if event_ids else {}
+    return rows, users, items, switched_off, subjects, events
 
 
 def render_digest(notice):
     lines = []
-    for kind, _subject_type, subject in notice.items:
-        line = kind.describe(subject)
-        line["kind"] = kind.name
-        lines.append(line)
+    for item in notice.items:
+        def describe(kind=item.kind, subject=item.subject):
+            return {**kind.describe(subject), "kind": kind.name}
+        lines.append(cached(("line", item.kind.name, item.subject_type, item.subject.id), describe))
     lines.sort(key=lambda line: line["date"], reverse=True)
     news = [line for line in lines if line["kind"] == "news"]
     messages = [line for line in lines if line["kind"] != "news"]
@@ -536,7 +567,7 @@ def render_digest(notice):
                           notice.school_name, news=news, messages=messages)
 
 
-def _build(row, users, items, switched_off, subjects, school_name):
+def _build(row, users, items, switched_off, subjects, events, school_name):
     """The Message for one row, or (None, reason) when there is nothing to send."""
     user = users.get(row.recipient_id)
     if user is None or user.deactivated_at is not None:
@@ -549,7 +580,7 @@ def _build(row, users, items, switched_off, subjects, school_name):
             continue
         if kind.preference and (user.id, kind.preference) in switched_off:
             continue  # switched off after planning: honoured until the last moment
-        notice_items.append((kind, item.subject_type, subject))
+        notice_items.append(NoticeItem(kind, item.subject_type, subject, events.get(item.event_id)))
     if not notice_items:
         return None, "Niets meer te melden (verwijderd of uitgezet)."
     notice = Notice(delivery_id=row.id, kind=row.kind, recipient=user, items=notice_items,
@@ -566,6 +597,7 @@ def send_pending(limit=None):
     from app.settings import school_name as current_school_name
 
     result = RunResult()
+    clear_run_cache()
     reclaim_stale()
     token = _new_token()
     _active_tokens.add(token)
@@ -582,7 +614,7 @@ def send_pending(limit=None):
                 if size <= 0:
                     break
                 _transaction(_claim_chunk, token, size)
-                rows, users, items, switched_off, subjects = _load_chunk(token)
+                rows, users, items, switched_off, subjects, events = _load_chunk(token)
                 db.session.commit()
                 if not rows:
                     break
@@ -590,7 +622,7 @@ def send_pending(limit=None):
                     if stop:
                         break
                     try:
-                        message, reason = _build(row, users, items, switched_off, subjects, school_name)
+                        message, reason = _build(row, users, items, switched_off, subjects, events, school_name)
                     except Exception as exc:  # a bug in a template: visible to staff, retryable
                         log.exception("notifications: rendering delivery %s failed", row.id)
                         _finish(row.id, token, state="failed", attempts=row.attempts + 1,
@@ -624,7 +656,7 @@ def send_pending(limit=None):
                     _after_sent()
                 # Nothing of this chunk is kept: the session's identity map holds loaded
                 # objects weakly, so memory stays flat however many parents there are.
-                del rows, users, items, switched_off, subjects
+                del rows, users, items, switched_off, subjects, events
     finally:
         _release(token, delays)
         _active_tokens.discard(token)

@@ -20,15 +20,14 @@ ALBUM = register_subject_type(SubjectType("album", Album, "albums.show", "album_
 
 
 def _single(notice):
-    """The one (kind, subject type, subject) of a single notice, or None when it is gone."""
-    return notice.items[0] if notice.items else None
+    """The subject of a single notice, or None when it is gone."""
+    return notice.items[0].subject if notice.items else None
 
 
 def render_urgent(notice):
-    item = _single(notice)
-    if item is None:
+    message = _single(notice)
+    if message is None:
         return None
-    _kind, subject_type, message = item
     return notice_message(
         notice.recipient, f"Spoedbericht: {message.title}", "notify_urgent", notice.school_name,
         message=message, url=MESSAGE.url(message.id),
@@ -36,10 +35,9 @@ def render_urgent(notice):
 
 
 def render_album(notice):
-    item = _single(notice)
-    if item is None:
+    album = _single(notice)
+    if album is None:
         return None
-    _kind, subject_type, album = item
     return notice_message(
         notice.recipient, f"Nieuw fotoalbum: {album.title}", "notify_album", notice.school_name,
         album=album, url=ALBUM.url(album.id),

@@ -18,10 +18,11 @@ Kinds whose events another module still mails itself (the meeting kinds, see
 app/meetings/mail.py) are simply not registered: the dispatcher leaves those events alone.
 README.md ("Notification e-mail") shows how to register them here instead.
 """
+import base64
 from dataclasses import dataclass, field
 from typing import Callable
 
-from flask import current_app, render_template, url_for
+from flask import current_app, url_for
 from flask_mail import Message
 from sqlalchemy import exists, select
 
@@ -50,9 +51,11 @@ class SubjectType:
         return {row.id: row for row in rows}
 
     def url(self, subject_id):
-        if self.endpoint in current_app.view_functions:
-            return url_for(self.endpoint, _external=True, **{self.id_arg: subject_id})
-        return portal_url() + self.index_path
+        def build():
+            if self.endpoint in current_app.view_functions:
+                return url_for(self.endpoint, _external=True, **{self.id_arg: subject_id})
+            return portal_url() + self.index_path
+        return cached(("url", self.name, subject_id), build)
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,13 @@ class Kind:
     # Still worth a notice at all (e.g. a general message that became a spoedbericht
     # gets the spoedbericht mail, not a digest line as well).
     wanted: Callable = field(default=lambda subject: True)
+    # The ledger key of a single notice. Default "<subject type>:<id>": one notice per
+    # item per parent, however many events. A kind whose every event is news of its own
+    # (a teacher moving a booking twice) returns e.g. f"event:{event.id}".
+    key: Callable | None = None
+
+    def key_for(self, event):
+        return self.key(event) if self.key else f"{event.subject_type}:{event.subject_id}"
 
 
 SUBJECT_TYPES: dict[str, SubjectType] = {}
@@ -142,15 +152,62 @@ def eligible(user_ids, preference):
 
 # --- building a mail -------------------------------------------------------------------------
 
+# Links and digest lines are the same for every recipient of a batch: built once per
+# send run (the sender clears this at the start of each run), not once per mail.
+_run_cache = {}
+
+
+def clear_run_cache():
+    _run_cache.clear()
+
+
+def cached(key, build):
+    value = _run_cache.get(key)
+    if value is None:
+        value = _run_cache[key] = build()
+    return value
+
+
 def portal_url():
     return current_app.config["PORTAL_URL"].rstrip("/")
 
 
 def notifications_url():
     """Mijn account > Notificaties: where a parent switches these mails off."""
-    if "account.notifications" in current_app.view_functions:
-        return url_for("account.notifications", _external=True)
-    return portal_url() + "/account/notificaties"
+    def build():
+        if "account.notifications" in current_app.view_functions:
+            return url_for("account.notifications", _external=True)
+        return portal_url() + "/account/notificaties"
+    return cached(("notifications",), build)
+
+
+def render_mail_template(name, context):
+    """Render an email/ template with the app's Jinja environment (its filters, autoescape
+    for .html), without the per-request context processors a web page needs."""
+    return current_app.jinja_env.get_template(name).render(context)
+
+
+def encoded_header(text):
+    """A header value as RFC 2047 encoded words (UTF-8, base64), built directly.
+
+    The email package's own encoder tries many splits of a long non-ASCII subject and
+    costs milliseconds per mail (the en dash in "… – school" is enough); a digest for
+    thousands of parents notices that. Decoders ignore the space between two encoded
+    words, so splitting anywhere on a character boundary is fine."""
+    try:
+        text.encode("ascii")
+        return text
+    except UnicodeEncodeError:
+        pass
+    words, current = [], ""
+    for char in text:
+        if len((current + char).encode()) > 45:  # 60 base64 characters: a word stays <= 75
+            words.append(current)
+            current = char
+        else:
+            current += char
+    words.append(current)
+    return " ".join(f"=?utf-8?b?{base64.b64encode(word.encode()).decode()}?=" for word in words)
 
 
 def notice_message(recipient, subject, template, school_name, **context):
@@ -163,13 +220,21 @@ def notice_message(recipient, subject, template, school_name, **context):
     context.update(recipient=recipient, school_name=school_name, notifications_url=link,
                    portal_url=portal_url())
     return Message(
-        subject=f"{subject} – {school_name}",
+        subject=encoded_header(f"{subject} – {school_name}"),
         recipients=[recipient.email],
-        body=render_template(f"email/{template}.txt", **context),
-        html=render_template(f"email/{template}.html", **context),
+        body=render_mail_template(f"email/{template}.txt", context),
+        html=render_mail_template(f"email/{template}.html", context),
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
         extra_headers={"List-Unsubscribe": f"<{link}>"},
     )
+
+
+@dataclass
+class NoticeItem:
+    kind: Kind
+    subject_type: str
+    subject: object                 # the loaded model object (news item, message, album, ...)
+    event: object | None = None     # the NotificationEvent (its payload), if still there
 
 
 @dataclass
@@ -180,5 +245,5 @@ class Notice:
     delivery_id: int
     kind: str
     recipient: User
-    items: list   # [(Kind, subject_type name, subject)]
+    items: list   # [NoticeItem]; one for a single notice, several in a digest
     school_name: str
