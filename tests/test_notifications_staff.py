@@ -185,3 +185,13 @@ def test_an_item_not_yet_mailed_shows_when_its_mail_goes_out(app, login_as):
     make_message(ams(2030, 1, 14, 9), groups=[group], title="Oproep hulpouders")
     html = page_text(login_as(AdminFactory()))
     assert "E-mail gaat uit op woensdag 16 januari 2030 17:30" in html
+
+
+def test_news_published_later_shows_the_digest_after_publication(app, login_as):
+    from tests.test_notifications import make_news
+
+    group = GroupFactory()
+    family(group)
+    make_news(ams(2030, 1, 14, 9), school_wide=True, title="Vooraankondiging", published_at=ams(2030, 1, 20, 9))
+    html = page_text(login_as(AdminFactory()))
+    assert "E-mail gaat uit op woensdag 23 januari 2030 17:30" in html

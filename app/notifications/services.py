@@ -91,8 +91,9 @@ def mail_counts(subject_type, subject_ids):
     return counts
 
 
-def _waiting_since(subject_type, subject_ids):
-    """{subject_id: when its notice goes out} for items whose event is not planned yet."""
+def _waiting_since(subject_type, subject_ids, published=None):
+    """{subject_id: when its notice goes out} for items whose event is not planned yet
+    (a news item published later goes out with the digest after its publication)."""
     from app.notifications.registry import KINDS
     from app.notifications.timing import due_at
 
@@ -108,7 +109,8 @@ def _waiting_since(subject_type, subject_ids):
     ):
         kind = KINDS.get(event.kind)
         if kind is not None:
-            moment = due_at(kind.timing, event.created_at)
+            since = max(event.created_at, (published or {}).get(event.subject_id) or event.created_at)
+            moment = due_at(kind.timing, since)
             waiting[event.subject_id] = min(moment, waiting.get(event.subject_id, moment))
     return waiting
 
@@ -131,7 +133,7 @@ def mail_overview(user, limit=20):
         ).all()
         ids = [item.id for item in items]
         counts = mail_counts(name, ids)
-        waiting = _waiting_since(name, ids)
+        waiting = _waiting_since(name, ids, {item.id: getattr(item, "published_at", None) for item in items})
         sections.append({
             "name": name,
             "label": label,
