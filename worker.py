@@ -32,7 +32,7 @@ def main(argv=None):
     except ImportError:
         register_schedules = None
     if register_schedules:
-        register_schedules(app, connection)
+        register_schedules(app, connection, burst=args.burst)
     logging.getLogger("rq.worker").setLevel(logging.INFO)
     worker.work(with_scheduler=True, burst=args.burst)
     return 0

@@ -23,11 +23,11 @@ TICK_CRON = "* * * * *"
 TICK_NAME = "ouderportaal-notifications-tick"
 
 
-def register_schedules(app, connection):
+def register_schedules(app, connection, burst=False):
     """Called by worker.py in the worker's main process before it starts working."""
     # The worker's pid, for the test-only kill switch in app/jobs/notifications.py.
     os.environ["PORTAL_WORKER_PID"] = str(os.getpid())
-    if "--burst" in sys.argv[1:]:
+    if burst:  # a burst worker drains the queues and stops: no clock, no catch-up tick
         return None
     from app.jobs import get_queue
     from app.jobs.notifications import JOB_TIMEOUT, run_due
