@@ -5,9 +5,10 @@ reach the object, so another family's IDs cannot be guessed into view.
 """
 from functools import wraps
 
-from flask import abort
+from flask import abort, g, has_request_context
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import Child, Group, Guardianship, Role, group_teachers
@@ -39,6 +40,33 @@ def admin_required(view):
 
 # --- groups ----------------------------------------------------------------------------
 
+def _per_request(kind):
+    """Remember a user's group ids for the rest of the request (Home asks five panels).
+
+    Only inside a request, and forgotten at every commit, so a change made in this
+    request is seen by what comes after it.
+    """
+    def decorate(compute):
+        @wraps(compute)
+        def cached(user):
+            if not has_request_context() or user.id is None:
+                return compute(user)
+            cache = g.setdefault("_access_group_ids", {})
+            key = (kind, user.id)
+            if key not in cache:
+                cache[key] = frozenset(compute(user))
+            return set(cache[key])
+        return cached
+    return decorate
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_group_ids(session):
+    if has_request_context():
+        g.pop("_access_group_ids", None)
+
+
+@_per_request("taught")
 def taught_group_ids(user):
     """Groups whose content a staff member manages: a teacher's own, or all for the office."""
     if user.role == Role.ADMIN:
@@ -50,6 +78,7 @@ def taught_group_ids(user):
     return set()
 
 
+@_per_request("parent")
 def parent_group_ids(user):
     """The current groups of a parent's children (former pupils give no access)."""
     return set(db.session.scalars(

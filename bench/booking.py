@@ -30,19 +30,15 @@ PASSWORD = "Boek!2026nu"
 
 def prepare(url, parents):
     """A group of `parents` pupils, one parent each, and an open round with enough slots."""
-    import os
-
-    os.environ["DATABASE_URL"] = url
     import bcrypt
     from sqlalchemy import select
 
-    from app import create_app
     from app.extensions import db
     from app.meetings import services
     from app.models import Child, Group, Guardianship, MeetingInvitation, MeetingRound, Role, User
     from app.passwords import _prehash
 
-    app = create_app()
+    app = dataset.bench_app(url)
     with app.app_context():
         # Cost 4 for these logins only: the benchmark measures booking, not bcrypt.
         password_hash = bcrypt.hashpw(_prehash(PASSWORD), bcrypt.gensalt(4)).decode()
@@ -78,11 +74,10 @@ def dataset_now():
 def count_double_bookings(url, round_id):
     from sqlalchemy import func, select
 
-    from app import create_app
     from app.extensions import db
     from app.models import MeetingBooking, MeetingReservation
 
-    app = create_app()
+    app = dataset.bench_app(url)
     with app.app_context():
         per_slot = db.session.execute(
             select(MeetingBooking.slot_id, func.count()).where(MeetingBooking.round_id == round_id)

@@ -76,13 +76,15 @@ def sentence(rnd, n):
     return " ".join(rnd.choice(WORDS) for _ in range(n)).capitalize() + "."
 
 
-def build(url, seed=7):
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("UPLOAD_DIR", str(OUT / "uploads"))
-    os.environ["RATELIMIT_ENABLED"] = "0"
+def bench_app(url):
+    """The app on the benchmark database (config.Config is read at import: override here)."""
     from app import create_app
 
-    app = create_app()
+    return create_app(SQLALCHEMY_DATABASE_URI=url, RATELIMIT_ENABLED=False, UPLOAD_DIR=str(OUT / "uploads"))
+
+
+def build(url, seed=7):
+    app = bench_app(url)
     started = time.perf_counter()
     with app.app_context():
         counts = populate(app, seed=seed)
@@ -204,6 +206,8 @@ def populate(app, scale=1.0, seed=7):
             created = datetime.combine(start_day + timedelta(days=int(i * days / n(900))), clock(10))
             if created > now:
                 created = now - timedelta(hours=i)
+            if i == n(900):  # the one urgent message is current, in every size of school
+                created = now - timedelta(hours=2)
             messages.append({"id": i, "title": f"Bericht {i}: {sentence(rnd, 4)}", "text": sentence(rnd, 50),
                              "school_wide": wide, "urgent": i == n(900), "replies_allowed": i % 4 == 0,
                              "author_id": teacher_of[groups[0]] if groups else 1, "created_at": created})
