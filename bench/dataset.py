@@ -227,7 +227,7 @@ def populate(app, scale=1.0, seed=7):
         # --- 200 albums with photos (tiny real JPEGs, so the photo routes work) -----------
         upload_dir = Path(app.config["UPLOAD_DIR"]) / "images"
         upload_dir.mkdir(parents=True, exist_ok=True)
-        sample = _sample_jpeg()
+        sample = _sample_jpeg(upload_dir)
         albums, album_links, images, photos = [], [], [], []
         image_id = 1
         for i in range(1, n(200) + 1):
@@ -329,12 +329,12 @@ def _reset_sequences(db):
     db.session.commit()
 
 
-def _sample_jpeg():
-    path = OUT / "sample.jpg"
+def _sample_jpeg(directory):
+    """One small real JPEG that every benchmark photo is a copy of."""
+    path = directory / "bench-sample.jpg"
     if not path.exists():
         from PIL import Image
 
-        OUT.mkdir(parents=True, exist_ok=True)
         Image.new("RGB", (64, 48), (200, 60, 60)).save(path, "JPEG", quality=70)
     return path
 

@@ -1,24 +1,37 @@
 #!/usr/bin/env bash
-# The whole suite on SQLite (browser tests included), then on PostgreSQL when one answers.
+# The whole suite on SQLite (browser tests included) and, at the same time, on PostgreSQL
+# (all but the browser tests) when one answers. Two runs on two cores: each has its own
+# database, Redis db and ports. Their output is shown one after the other.
 set -uo pipefail
 PG_TEST_URL=${PG_TEST_URL:-postgresql://postgres@127.0.0.1:5432/test}
 py=.venv/bin/python
-
-echo "== pytest on SQLite (all tests, Chromium included)"
-$py -m pytest -m "not postgres_only" "$@"
-sqlite_rc=$?
+logs=$(mktemp -d)
 
 pg_rc=0
+pg_pid=
 if $py -c "import psycopg; psycopg.connect('$PG_TEST_URL', connect_timeout=2).close()" 2>/dev/null; then
-  echo "== pytest on PostgreSQL (all but the browser tests, which ran above)"
-  TEST_DATABASE_URL=$PG_TEST_URL TEST_REDIS_URL=redis://127.0.0.1:6379/14 $py -m pytest -m "not browser" "$@"
-  pg_rc=$?
+  TEST_DATABASE_URL=$PG_TEST_URL TEST_REDIS_URL=redis://127.0.0.1:6379/14 \
+    $py -m pytest -p no:cacheprovider -m "not browser" "$@" > "$logs/postgres.log" 2>&1 &
+  pg_pid=$!
 elif [ "${CI:-false}" = "true" ]; then
   echo "PostgreSQL is required in CI and does not answer at $PG_TEST_URL" >&2
   pg_rc=1
 else
-  echo "== PostgreSQL not reachable: skipped the PostgreSQL run"
+  echo "== PostgreSQL not reachable: the PostgreSQL run is skipped" > "$logs/postgres.log"
 fi
 
+TEST_REDIS_URL=redis://127.0.0.1:6379/15 $py -m pytest -p no:cacheprovider -m "not postgres_only" "$@" \
+  > "$logs/sqlite.log" 2>&1
+sqlite_rc=$?
+if [ -n "$pg_pid" ]; then
+  wait "$pg_pid"
+  pg_rc=$?
+fi
+
+echo "== pytest on SQLite (all tests, Chromium included): exit $sqlite_rc"
+cat "$logs/sqlite.log"
+echo "== pytest on PostgreSQL (all but the browser tests, which ran above): exit $pg_rc"
+cat "$logs/postgres.log"
+rm -rf "$logs"
 # pytest exits 5 when it collected nothing: that is a failure here, not a pass.
 [ $sqlite_rc -eq 0 ] && [ $pg_rc -eq 0 ]
