@@ -267,43 +267,14 @@ def test_mail_text_links_footer_and_unsubscribe_header(app):
         assert foreign not in text and foreign not in html
 
 
-# --- plugging in another kind (how the meeting mails can move onto the ledger) ------------------
+# --- an at-once kind keyed per event: the meeting mails (app/meetings/mail.py) ------------------
 
-@pytest.fixture
-def meeting_changed_kind():
-    """Register an at-once kind the way README.md describes for the meeting mails, and
-    take it out again afterwards (the real meeting mails are not routed here yet)."""
-    from flask_mail import Message as MailMessage
+def test_an_immediate_kind_with_a_key_per_event_plugs_in(app):
+    """meeting_changed, registered by the meetings package: at once (not at 17:30), and one
+    mail per event, so a meeting moved twice gives two mails; the switch is honoured."""
+    from icalendar import Calendar
 
-    from app.models import Guardianship, Child, MeetingRound
-    from app.notifications import registry
-
-    def recipients(event, round_):
-        child_id = event.payload.get("child_id")
-        return select(Guardianship.parent_id).join(Child, Child.id == Guardianship.child_id).where(
-            Child.group_id == round_.group_id, Child.id == child_id)
-
-    def render(notice):
-        (item,) = notice.items
-        message = registry.notice_message(
-            notice.recipient, f"Uw oudergesprek is verplaatst: {item.subject.title}", "notify_urgent",
-            notice.school_name, message=item.subject, url="https://example.invalid/oudergesprekken")
-        message.attach("oudergesprek.ics", "text/calendar", f"NEW:{item.event.payload['new']}".encode())
-        assert isinstance(message, MailMessage)
-        return message
-
-    subject_type = registry.register_subject_type(registry.SubjectType(
-        "meeting_round", MeetingRound, "meetings.show", "round_id", "/oudergesprekken"))
-    kind = registry.register_kind(registry.Kind(
-        name="meeting_changed", timing="immediate", subject_type="meeting_round", preference="meetings",
-        recipients=recipients, render=render, key=lambda event: f"event:{event.id}"))
-    yield kind
-    registry.KINDS.pop("meeting_changed", None)
-    registry.SUBJECT_TYPES.pop(subject_type.name, None)
-
-
-def test_an_immediate_kind_with_a_key_per_event_plugs_in(app, meeting_changed_kind):
-    from app.models import MeetingRound
+    from app.models import MeetingInvitation, MeetingRound
 
     group = GroupFactory()
     child, (mother, father) = family(group, parents=2)
@@ -312,14 +283,23 @@ def test_an_immediate_kind_with_a_key_per_event_plugs_in(app, meeting_changed_ki
     round_ = MeetingRound(group_id=group.id, title="Rapportgesprekken", status="open")
     db.session.add(round_)
     db.session.flush()
-    for new in ("10:00", "10:20"):  # the teacher moves the same meeting twice
-        event = record_event("meeting_changed", "meeting_round", round_.id, child_id=child.id, new=new)
+    db.session.add(MeetingInvitation(round_id=round_.id, child_id=child.id, slots_needed=1))
+
+    def times(start, end):
+        return {"date": "2030-01-21", "start": start, "end": end}
+
+    for old, new in ((None, times("10:00", "10:10")), (times("10:00", "10:10"), times("10:20", "10:30"))):
+        event = record_event("meeting_changed", "meeting_round", round_.id, child_id=child.id, old=old, new=new)
         event.created_at = ams(*WINTER, 9)
     db.session.commit()
     assert run_due(at(WINTER, 8, 59)).sent == 0  # not before it happened
     assert run_due(at(WINTER, 9, 1)).sent == 2  # at once, not at 17:30; one per event
     mails = outbox_mails(app)
     assert list(mails) == [mother.email]
-    attachments = sorted(part.get_content() for m in mails[mother.email] for part in m.iter_attachments())
-    assert attachments == ["NEW:10:00", "NEW:10:20"]
+    starts = sorted(
+        vevent.decoded("DTSTART").strftime("%H:%M")
+        for mail in mails[mother.email] for part in mail.iter_attachments()
+        for vevent in Calendar.from_ical(part.get_payload(decode=True)).walk("VEVENT")
+    )
+    assert starts == ["10:00", "10:20"]
     assert run_due(at(WINTER, 9, 2)).sent == 0

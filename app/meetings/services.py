@@ -82,16 +82,17 @@ def describe_times(times):
     return f"{date_nl(date.fromisoformat(times['date']))}, {times['start']}–{times['end']}"
 
 
-def _enqueue_mail(event_ids):
-    """After commit: hand the recorded events to the mail job (never inside the transaction)."""
+def _send_at_once():
+    """After commit: let the notification dispatcher send the recorded meeting event now
+    (never inside the transaction). If Redis is unreachable the event stays recorded and
+    the worker's minute tick sends it."""
     from app.jobs import enqueue
-    from app.meetings.mail import send_meeting_event
+    from app.jobs.notifications import dispatch_now
 
-    for event_id in event_ids:
-        try:
-            enqueue(send_meeting_event, event_id)
-        except Exception:  # the event stays recorded (dispatched_at NULL) for the worker
-            log.exception("Could not enqueue meeting mail for event %s", event_id)
+    try:
+        enqueue(dispatch_now)
+    except Exception:  # noqa: BLE001
+        log.exception("Could not enqueue the notification dispatcher for a meeting mail")
 
 
 # --- access -------------------------------------------------------------------------------
@@ -635,7 +636,7 @@ def save_invitations(user, round_, entries):
         event = record_event("meeting_opened", "meeting_round", round_.id, actor=user, child_ids=added)
     db.session.commit()
     if event is not None:
-        _enqueue_mail([event.id])
+        _send_at_once()
 
 
 def _apply_invitations(round_, entries):
@@ -685,7 +686,7 @@ def open_round(user, round_):
     round_.opened_at = utcnow()
     event = record_event("meeting_opened", "meeting_round", round_.id, actor=user)
     db.session.commit()
-    _enqueue_mail([event.id])
+    _send_at_once()
 
 
 def close_round(user, round_):
@@ -696,7 +697,7 @@ def close_round(user, round_):
     round_.closed_at = utcnow()
     event = record_event("meeting_final", "meeting_round", round_.id, actor=user)
     db.session.commit()
-    _enqueue_mail([event.id])
+    _send_at_once()
 
 
 # --- staff: the planning ----------------------------------------------------------------------
@@ -761,7 +762,7 @@ def staff_book(user, round_, child_id, slot_id):
         db.session.rollback()
         raise
     if event is not None:
-        _enqueue_mail([event.id])
+        _send_at_once()
     return round_id
 
 
@@ -779,7 +780,7 @@ def staff_cancel(user, round_, child_id):
     event = _record_change(user, round_, child, old_times, None)
     db.session.commit()
     if event is not None:
-        _enqueue_mail([event.id])
+        _send_at_once()
 
 
 def set_blocked(round_, slot_id, blocked):

@@ -1,7 +1,8 @@
 """The notification kinds of school content: news, messages, spoedberichten and albums.
 
 Registered with app/notifications/registry.py; the dispatcher (app/jobs/notifications.py)
-imports this module. The meeting kinds are not here yet (app/meetings/mail.py sends them).
+and Beheer > E-mail import this module. The meeting kinds (meeting_opened, meeting_final,
+meeting_changed) are registered by app/meetings/mail.py, imported at the end.
 """
 from app.models import Album, Message, NewsItem
 from app.notifications.registry import (
@@ -74,3 +75,6 @@ register_kind(Kind(
     name="album", timing="evening", subject_type="album", preference="albums",
     recipients=item_audience, render=render_album,
 ))
+
+
+from app.meetings import mail as _meeting_kinds  # noqa: E402,F401  (registers the meeting kinds)

@@ -14,9 +14,9 @@ Each event kind (EVENT_KINDS in app/models/notifications.py) that the dispatcher
   `notice_message()` builds one with the shared footer and List-Unsubscribe header;
 - `describe(subject)` (weekly kinds): the digest line {"title", "url", "label", "date"}.
 
-Kinds whose events another module still mails itself (the meeting kinds, see
-app/meetings/mail.py) are simply not registered: the dispatcher leaves those events alone.
-README.md ("Notification e-mail") shows how to register them here instead.
+The content kinds are registered in app/notifications/kinds.py, the meeting kinds in
+app/meetings/mail.py (imported by kinds.py). An event kind that is not registered is
+simply left alone by the dispatcher.
 """
 import base64
 from dataclasses import dataclass, field
@@ -41,6 +41,9 @@ class SubjectType:
     endpoint: str        # parent-side detail page
     id_arg: str          # its URL argument
     index_path: str      # fallback link when the endpoint is not there (module off)
+    # Beheer > E-mail: a WHERE clause (user -> clause) for the subjects a staff member
+    # manages; None: app.access.managed_clause (school-wide-or-group items).
+    managed: Callable | None = None
 
     def load(self, ids):
         """{id: object} for these ids (one query); deleted ones are simply missing."""
