@@ -51,21 +51,39 @@ def set_preference(user, kind, enabled):
 PENDING_STATES = ("pending", "sending")
 
 
+def _registry():
+    """The registry with every kind registered: a web process never imports the
+    dispatcher, so the kinds module is imported here (once; later calls are a dict hit)."""
+    from app.notifications import kinds  # noqa: F401  (registers the kinds)
+    from app.notifications import registry
+
+    return registry
+
+
+def _managed(user, subject_type):
+    """WHERE clause: the subjects of this type that a staff member manages."""
+    from app.access import managed_clause
+
+    if subject_type.managed is not None:
+        return subject_type.managed(user)
+    return managed_clause(user, subject_type.model)
+
+
 def _managed_subject_clause(user):
     """Ledger items about content this staff member manages (the office: everything)."""
-    from sqlalchemy import and_, or_, true
+    from sqlalchemy import and_, false, or_, true
 
-    from app.access import managed_clause
     from app.models import NotificationDeliveryItem as Item
     from app.models import Role
-    from app.notifications.registry import SUBJECT_TYPES
 
     if user.role == Role.ADMIN:
         return true()
-    return or_(*[
+    if user.role != Role.TEACHER:
+        return false()
+    return or_(false(), *[
         and_(Item.subject_type == name,
-             Item.subject_id.in_(select(kind.model.id).where(managed_clause(user, kind.model))))
-        for name, kind in SUBJECT_TYPES.items()
+             Item.subject_id.in_(select(subject.model.id).where(_managed(user, subject))))
+        for name, subject in _registry().SUBJECT_TYPES.items()
     ])
 
 
@@ -94,7 +112,6 @@ def mail_counts(subject_type, subject_ids):
 def _waiting_since(subject_type, subject_ids, published=None):
     """{subject_id: when its notice goes out} for items whose event is not planned yet
     (a news item published later goes out with the digest after its publication)."""
-    from app.notifications.registry import KINDS
     from app.notifications.timing import due_at
 
     if not subject_ids:
@@ -107,7 +124,7 @@ def _waiting_since(subject_type, subject_ids, published=None):
             NotificationEvent.dispatched_at.is_(None),
         )
     ):
-        kind = KINDS.get(event.kind)
+        kind = _registry().KINDS.get(event.kind)
         if kind is not None:
             since = max(event.created_at, (published or {}).get(event.subject_id) or event.created_at)
             moment = due_at(kind.timing, since)
@@ -116,21 +133,24 @@ def _waiting_since(subject_type, subject_ids, published=None):
 
 
 def mail_overview(user, limit=20):
-    """Per subject type (messages, albums, news): the latest items this staff member
-    manages, each with its mail counts. A bounded number of queries."""
-    from app.access import managed_clause
-    from app.notifications.registry import SUBJECT_TYPES
+    """Per subject type (messages, albums, news, meeting rounds): the latest items this
+    staff member manages, each with its mail counts (for a round: every meeting mail of
+    it together, opened, final times and changes). A bounded number of queries."""
+    from sqlalchemy.orm import joinedload
 
+    subject_types = _registry().SUBJECT_TYPES
     sections = []
-    for name, label in (("message", "Berichten"), ("album", "Fotoalbums"), ("news", "Nieuws")):
-        subject = SUBJECT_TYPES.get(name)
+    for name, label in (("message", "Berichten"), ("album", "Fotoalbums"), ("news", "Nieuws"),
+                        ("meeting_round", "Oudergesprekken")):
+        subject = subject_types.get(name)
         if subject is None:
             continue
         model = subject.model
         order = getattr(model, "published_at", None) or model.created_at
-        items = db.session.scalars(
-            select(model).where(managed_clause(user, model)).order_by(order.desc(), model.id.desc()).limit(limit)
-        ).all()
+        query = select(model).where(_managed(user, subject)).order_by(order.desc(), model.id.desc()).limit(limit)
+        if name == "meeting_round":  # opened rounds only (a concept mails nobody), with their group
+            query = query.where(model.status != "concept").options(joinedload(model.group))
+        items = db.session.scalars(query).all()
         ids = [item.id for item in items]
         counts = mail_counts(name, ids)
         waiting = _waiting_since(name, ids, {item.id: getattr(item, "published_at", None) for item in items})
@@ -149,8 +169,8 @@ def failed_deliveries(user, limit=100):
 
     from app.models import NotificationDelivery as Delivery
     from app.models import NotificationDeliveryItem as Item
-    from app.notifications.registry import SUBJECT_TYPES
 
+    subject_types = _registry().SUBJECT_TYPES
     visible = select(Item.delivery_id).where(_managed_subject_clause(user))
     rows = db.session.scalars(
         select(Delivery)
@@ -165,7 +185,7 @@ def failed_deliveries(user, limit=100):
             wanted.setdefault(item.subject_type, set()).add(item.subject_id)
     subjects = {}
     for name, ids in wanted.items():
-        loader = SUBJECT_TYPES.get(name)
+        loader = subject_types.get(name)
         for subject_id, subject in (loader.load(ids) if loader else {}).items():
             subjects[(name, subject_id)] = subject
     result = []
