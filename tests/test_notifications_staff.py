@@ -195,3 +195,39 @@ def test_news_published_later_shows_the_digest_after_publication(app, login_as):
     make_news(ams(2030, 1, 14, 9), school_wide=True, title="Vooraankondiging", published_at=ams(2030, 1, 20, 9))
     html = page_text(login_as(AdminFactory()))
     assert "E-mail gaat uit op woensdag 23 januari 2030 17:30" in html
+
+
+def test_a_web_process_shows_every_section_without_importing_the_dispatcher(app):
+    """gunicorn never imports app.jobs.notifications (this test process does, through its
+    imports): Beheer > E-mail in a fresh process still knows every kind, meeting rounds too."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+    from tests.meetings_data import make_round
+
+    group = GroupFactory()
+    child, _ = family(group)
+    make_round(group, invite=[child], title="Rapportgesprekken")
+    admin = AdminFactory()
+    code = (
+        "import sys\n"
+        "from app import create_app\n"
+        "from app.extensions import db\n"
+        "from app.models import User\n"
+        "from app.notifications.services import mail_overview\n"
+        "app = create_app()\n"
+        "with app.app_context():\n"
+        f"    sections = mail_overview(db.session.get(User, {admin.id}))\n"
+        "    print([s['name'] for s in sections], [r['item'].title for s in sections for r in s['rows']])\n"
+        "    print('app.jobs.notifications' in sys.modules)\n"
+    )
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "PORTAL_ENV": "test",
+           "SECRET_KEY": app.config["SECRET_KEY"], "REDIS_URL": ""}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.strip().splitlines()
+    assert lines[-2] == "['message', 'album', 'news', 'meeting_round'] ['Rapportgesprekken']"
+    assert lines[-1] == "False"

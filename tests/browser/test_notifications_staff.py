@@ -41,11 +41,18 @@ def test_retry_a_failed_mail_with_htmx(page, app):
 
 
 def test_readable_on_a_phone_and_keyboard_usable(mobile_page):
+    from tests.meetings_data import make_round
+
     page = mobile_page
     parent, delivery = _failed_album_mail()
+    group = GroupFactory(name="3")
+    child, _ = family(group, first_name="Noor")
+    make_round(group, invite=[child], title="Voortgangsgesprekken groep 3 met een lange titel")
     login(page, AdminFactory())
     page.goto("/beheer/e-mail/")
     assert page.get_by_role("heading", name="E-mail", exact=True).is_visible()
+    assert page.get_by_role("heading", name="Oudergesprekken").is_visible()
+    assert page.get_by_text("Voortgangsgesprekken groep 3 met een lange titel").is_visible()
     assert_fits(page)
     assert_accessible(page)
     button = page.get_by_role("button", name=f"Opnieuw versturen aan {parent.name}")
