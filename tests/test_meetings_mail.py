@@ -374,7 +374,11 @@ def test_a_refusal_in_the_middle_of_an_event_mails_nobody_twice(klas, pipeline, 
     workers.start(NOTIFY_RETRY_DELAYS="1,1,1,1,1")
     workers.wait_registered(1)
     services.close_round(klas["teacher"], round_)
-    settle(smtp, 5, timeout=60)
+    try:
+        settle(smtp, 5, timeout=60)
+    except AssertionError as error:
+        raise AssertionError(f"{error}; ledger {[(r.recipient_id, r.state, r.attempts, r.last_error) for r in ledger()]}"
+                             f"; refusals left {refusals}; worker: {workers.logs()}") from None
     time.sleep(1.5)
     assert refusals["left"] == 0
     assert received(smtp) == emails(*everyone)

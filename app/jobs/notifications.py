@@ -699,7 +699,10 @@ def schedule_retry():
         return None
     from app.jobs import get_queue
 
-    delay = max((earliest - utcnow()).total_seconds(), 0) + 0.5
+    # RQ keeps a scheduled time in whole seconds (rounded down), so the job can start up to a
+    # second before the moment asked for; a run before `earliest` would find nothing due and
+    # schedule nothing, leaving the retry to the next minute tick. One second more is enough.
+    delay = max((earliest - utcnow()).total_seconds(), 0) + 1.0
     return get_queue("mail").enqueue_in(timedelta(seconds=delay), send_pending_job, job_timeout=JOB_TIMEOUT)
 
 
