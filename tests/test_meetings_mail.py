@@ -22,11 +22,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.jobs import get_queue
-from app.jobs.notifications import run_due, send_pending_job
+from app.jobs.notifications import run_due
 from app.meetings import services
 from app.models import NotificationDelivery, NotificationEvent, utcnow
 from app.notifications.services import set_preference

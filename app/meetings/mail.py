@@ -51,8 +51,6 @@ from app.notifications.registry import (
     register_subject_type,
 )
 
-MEETING_KINDS = ("meeting_opened", "meeting_final", "meeting_changed")
-
 MEETING_ROUND = register_subject_type(SubjectType(
     "meeting_round", MeetingRound, "meetings.index", "round_id", "/oudergesprekken",
     managed=lambda user: MeetingRound.group_id.in_(taught_group_ids(user)),
