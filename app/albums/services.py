@@ -5,7 +5,6 @@ content, size-limited, re-encoded without metadata, thumbnailed); when one file 
 the files already written are removed and nothing is stored, and the staff member gets the
 list of refused files with the reason for each.
 """
-from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -15,6 +14,7 @@ from app.audience import apply_audience, resolve_audience
 from app.extensions import db
 from app.models import Album, AlbumPhoto
 from app.notifications.services import record_event
+from app.pagination import Page, clamp_page
 from app.storage import UploadError, image_path, save_image
 
 PER_PAGE = 24
@@ -27,31 +27,6 @@ class PhotoUploadError(Exception):
     def __init__(self, problems):
         super().__init__("; ".join(f"{name}: {reason}" for name, reason in problems))
         self.problems = problems
-
-
-@dataclass
-class Page:
-    items: list
-    page: int
-    pages: int
-    total: int
-
-    @property
-    def has_prev(self):
-        return self.page > 1
-
-    @property
-    def has_next(self):
-        return self.page < self.pages
-
-    # The names of Flask-SQLAlchemy's Pagination, for _macros/pagination.html.
-    @property
-    def prev_num(self):
-        return self.page - 1
-
-    @property
-    def next_num(self):
-        return self.page + 1
 
 
 def _photo_count():
@@ -68,8 +43,7 @@ def _cover_photo_id():
 def _album_page(clause, page):
     """[(album, photo count, cover photo id)] for one page, newest first, in three queries."""
     total = db.session.scalar(select(func.count(Album.id)).where(clause)) or 0
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(max(1, page), pages)
+    page, pages = clamp_page(page, total, PER_PAGE)
     rows = db.session.execute(
         select(Album, _photo_count().label("photos"), _cover_photo_id().label("cover"))
         .where(clause)

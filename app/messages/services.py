@@ -8,7 +8,6 @@ Who sees what (decided here and in app/access.py):
   is a personal answer to the school, and the two parents of a child may live apart.
 - read status: staff who manage the message.
 """
-from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import and_, exists, func, select
@@ -20,6 +19,7 @@ from app.audience import apply_audience, resolve_audience
 from app.extensions import db
 from app.models import Child, Guardianship, Message, MessageRead, MessageReply, Role, User, utcnow
 from app.notifications.services import record_event
+from app.pagination import Page, clamp_page
 
 PER_PAGE = 20
 # A spoedbericht stays on top of Home for this long after it was posted.
@@ -31,31 +31,6 @@ MAX_REPLY_LENGTH = 4000
 
 class ReplyRefused(Exception):
     """A reply that may not be posted; str(error) is the Dutch reason."""
-
-
-@dataclass
-class Page:
-    items: list
-    page: int
-    pages: int
-    total: int
-
-    @property
-    def has_prev(self):
-        return self.page > 1
-
-    @property
-    def has_next(self):
-        return self.page < self.pages
-
-    # The names of Flask-SQLAlchemy's Pagination, for _macros/pagination.html.
-    @property
-    def prev_num(self):
-        return self.page - 1
-
-    @property
-    def next_num(self):
-        return self.page + 1
 
 
 def _is_read(user):
@@ -81,8 +56,7 @@ def messages_for(user, page=1):
     """One page of the messages this user may read, newest first, with a read flag."""
     clause = visible_clause(user, Message)
     total = db.session.scalar(select(func.count(Message.id)).where(clause)) or 0
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(max(1, page), pages)
+    page, pages = clamp_page(page, total, PER_PAGE)
     items = _with_read_flag(user, clause, (Message.created_at.desc(), Message.id.desc()),
                             limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
     return Page(items=items, page=page, pages=pages, total=total)
@@ -170,8 +144,7 @@ def managed_messages(user, page=1):
     """One page of the messages this staff member manages, with read and reply counts."""
     clause = managed_clause(user, Message)
     total = db.session.scalar(select(func.count(Message.id)).where(clause)) or 0
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(max(1, page), pages)
+    page, pages = clamp_page(page, total, PER_PAGE)
     reads = (select(func.count(MessageRead.id)).where(MessageRead.message_id == Message.id)
              .correlate(Message).scalar_subquery())
     replies = (select(func.count(MessageReply.id)).where(MessageReply.message_id == Message.id)
