@@ -47,7 +47,7 @@ def prepare(url, parents):
         office = db.session.scalar(select(User).where(User.role == Role.ADMIN))
         logins = []
         for index in range(parents):
-            login = f"boek{group.name}-{index}@bench.example"
+            login = f"boek{group.name}-{index}@bench.example".lower()
             user = User(login_name=login, email=login, first_name="Boek", last_name=str(index), role=Role.PARENT,
                         password_hash=password_hash, activated_at=dataset_now())
             child = Child(first_name="Kind", last_name=str(index), group=group)
@@ -118,12 +118,14 @@ class Parent:
         assert status == 302, f"login {self.login_name}: {status}"
         status, self.page = self.request("GET", self.path)
         assert status == 200
+        # The session's CSRF token; the refreshed slot list (an htmx fragment) has no <body>.
+        self.token = re.search(r'"X-CSRFToken": "([^"]+)"', self.page).group(1)
 
     def free_slots(self):
         return re.findall(r'name="slot" value="(\d+)"', self.page)
 
     def book(self, slot):
-        token = re.search(r'"X-CSRFToken": "([^"]+)"', self.page).group(1)
+        token = self.token
         version = re.search(r'name="versie" value="([^"]*)"', self.page)
         body = urllib.parse.urlencode({"slot": slot, "versie": version.group(1) if version else "",
                                        "csrf_token": token})
