@@ -87,25 +87,14 @@ def _configure_login(app):
 
 
 def _register_blueprints(app):
-    from app.account import bp as account_bp
-    from app.auth import bp as auth_bp
-    from app.home import bp as home_bp
-    from app.staff import bp as staff_bp
+    """One package per menu item: `bp` for the parents' side, `staff_bp` for its Beheer pages."""
+    from app import (
+        account, admin, agenda, albums, auth, children, documents, groups, home, meetings, messages,
+        news, notifications, staff,
+    )
 
-    for bp in (auth_bp, home_bp, account_bp, staff_bp):
-        app.register_blueprint(bp)
-
-    # One package per menu item: `bp` for the parents' side, `staff_bp` for its Beheer pages.
-    import importlib
-
-    for name in ("children", "groups", "news", "agenda", "documents", "messages", "albums",
-                 "meetings", "notifications", "admin"):
-        try:
-            module = importlib.import_module(f"app.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"app.{name}":
-                raise
-            continue
+    for module in (auth, home, account, staff, children, groups, news, agenda, documents, messages,
+                   albums, meetings, notifications, admin):
         for attribute in ("bp", "staff_bp"):
             blueprint = getattr(module, attribute, None)
             if blueprint is not None:

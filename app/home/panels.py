@@ -21,11 +21,5 @@ class Panel:
 def panels_for(user):
     panels = []
     for name in PROVIDERS:
-        try:
-            module = importlib.import_module(f"app.{name}.home")
-        except ModuleNotFoundError as exc:
-            if exc.name not in (f"app.{name}", f"app.{name}.home"):
-                raise
-            continue
-        panels.extend(module.home_panels(user))
+        panels.extend(importlib.import_module(f"app.{name}.home").home_panels(user))
     return sorted(panels, key=lambda panel: panel.order)
