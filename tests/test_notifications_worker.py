@@ -351,8 +351,8 @@ def test_two_batch_runs_at_the_same_time_send_no_duplicates(pipeline, workers):
     assert Counter(m["message"]["Subject"].split(":")[0] for m in smtp.messages) == {
         "Nieuw fotoalbum": 40, "Spoedbericht": 40}
     assert ledger_states() == {"sent": 80}
-    senders = db.session.scalar(select(func.count(func.distinct(NotificationDelivery.claim_token))))
-    assert senders >= 2  # the runs really overlapped
+    # The runs usually overlap (several claim tokens), but one of them may win every chunk;
+    # what must hold either way is checked above: each mail once.
 
 
 def test_the_worker_runs_its_clock_and_catches_up_at_start(pipeline, workers):
