@@ -36,6 +36,9 @@ class Config:
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL") or None
+    # Rendered parent pages kept per session until the next write (app/pagecache.py); needs Redis.
+    PAGE_CACHE = _bool("PAGE_CACHE", True)
+    PAGE_CACHE_SIZE = int(os.environ.get("PAGE_CACHE_SIZE", "500"))
 
     # Mail: without MAIL_SERVER every mail is written to instance/outbox/ as .eml.
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import Flask, render_template, request
 
+from app import pagecache
 from app.extensions import compress, csrf, db, limiter, login_manager, mail, migrate
 
 
@@ -26,6 +27,7 @@ def create_app(config=None, **overrides):
     limiter.init_app(app)
     compress.init_app(app)
     _configure_login(app)
+    pagecache.init_app(app)
 
     from app import models  # noqa: F401  (registers every table)
 

@@ -10,6 +10,7 @@ from app.extensions import limiter
 from app.formatting import month_nl
 from app.htmx import is_htmx, render_page
 from app.models import AgendaItem
+from app.pagecache import cached_page
 
 
 @bp.app_template_filter("maand")
@@ -33,6 +34,7 @@ def _feed_context():
 # --- parents' side ---------------------------------------------------------------------
 
 @bp.get("/")
+@cached_page
 @login_required
 def index():
     listing = services.upcoming_page(current_user, _page_number())
@@ -41,6 +43,7 @@ def index():
 
 
 @bp.get("/eerder")
+@cached_page
 @login_required
 def earlier():
     listing = services.earlier_page(current_user, _page_number())
@@ -49,6 +52,7 @@ def earlier():
 
 
 @bp.get("/<int:item_id>")
+@cached_page
 @login_required
 def detail(item_id):
     item = item_for(current_user, AgendaItem, item_id)

@@ -10,10 +10,12 @@ from app.access import item_for
 from app.albums import bp, services
 from app.htmx import render_page
 from app.models import Album
+from app.pagecache import cached_page
 from app.storage import send_image
 
 
 @bp.get("")
+@cached_page
 @login_required
 def index():
     listing = services.albums_for(current_user, request.args.get("pagina", 1, type=int))
@@ -21,6 +23,7 @@ def index():
 
 
 @bp.get("/<int:album_id>")
+@cached_page
 @login_required
 def show(album_id):
     album = item_for(current_user, Album, album_id)

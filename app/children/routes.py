@@ -17,6 +17,7 @@ from app.account.routes import render_privacy
 from app.children import bp, services
 from app.children.forms import GENDERS, ChildContactForm, ChildForm
 from app.htmx import is_htmx, render_page
+from app.pagecache import cached_page
 from app.settings import module_enabled
 from app.storage import UploadError
 
@@ -31,6 +32,7 @@ def _page(template, child, tab, status=200, fragment=None, **context):
 
 
 @bp.get("/")
+@cached_page
 @login_required
 def index():
     rows = children_of(current_user) if current_user.is_parent else []

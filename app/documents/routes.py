@@ -8,6 +8,7 @@ from app.documents import bp, files, services, staff_bp
 from app.documents.forms import DocumentForm
 from app.htmx import render_page
 from app.models import Document
+from app.pagecache import cached_page
 from app.storage import UploadError
 
 
@@ -25,6 +26,7 @@ def kind_label(kind):
 # --- parents' side ---------------------------------------------------------------------
 
 @bp.get("/")
+@cached_page
 @login_required
 def index():
     documents = services.visible_documents(current_user)

@@ -12,10 +12,12 @@ from app.extensions import db
 from app.groups import bp
 from app.htmx import render_page
 from app.models import Group
+from app.pagecache import cached_page
 from app.storage import send_image
 
 
 @bp.get("/")
+@cached_page
 @login_required
 def index():
     viewer = privacy.viewer_for(current_user)
@@ -26,6 +28,7 @@ def index():
 
 
 @bp.get("/<int:group_id>")
+@cached_page
 @login_required
 def show(group_id):
     viewer = privacy.viewer_for(current_user)

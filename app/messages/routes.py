@@ -8,9 +8,11 @@ from app.messages import bp, services
 from app.messages.forms import ReplyForm
 from app.news.markdown import render_markdown
 from app.models import Message
+from app.pagecache import cached_page
 
 
 @bp.get("")
+@cached_page
 @login_required
 def index():
     listing = services.messages_for(current_user, request.args.get("pagina", 1, type=int))

@@ -9,6 +9,7 @@ from app.models import NewsItem, utcnow
 from app.news import bp, services, staff_bp
 from app.news.forms import NewsForm
 from app.news.markdown import plain_excerpt, render_markdown
+from app.pagecache import cached_page
 from app.storage import UploadError, send_image
 
 
@@ -29,6 +30,7 @@ def excerpt_filter(text, length=220):
 # --- parents' side ---------------------------------------------------------------------
 
 @bp.get("/")
+@cached_page
 @login_required
 def index():
     listing = services.news_page(current_user, _page_number())
@@ -38,6 +40,7 @@ def index():
 
 
 @bp.get("/<int:item_id>")
+@cached_page
 @login_required
 def detail(item_id):
     item = services.news_item_for(current_user, item_id)
