@@ -65,18 +65,30 @@ class PageCache:
                                          socket_timeout=0.5)
         return self._redis
 
+    def _first_generation(self):
+        # Milliseconds since 1970: after a Redis restart (it may keep nothing on disk) the
+        # counter starts above any value it had, so no old page can match a new generation.
+        return int(self.clock() * 1000)
+
     def epoch(self):
         """(generation, minute) now, or None when Redis does not answer."""
         try:
-            generation = int(self.redis().get(self.key) or 0)
+            redis = self.redis()
+            generation = redis.get(self.key)
+            if generation is None:
+                redis.set(self.key, self._first_generation(), nx=True)
+                generation = redis.get(self.key)
         except Exception as exc:  # noqa: BLE001 - no cache is better than no page
             log.warning("page cache: Redis unavailable (%s), rendering", exc.__class__.__name__)
             return None
-        return generation, int(self.clock() // 60)
+        return int(generation), int(self.clock() // 60)
 
     def bump(self):
         try:
-            self.redis().incr(self.key)
+            pipe = self.redis().pipeline(transaction=False)
+            pipe.set(self.key, self._first_generation(), nx=True)
+            pipe.incr(self.key)
+            pipe.execute()
         except Exception as exc:  # noqa: BLE001 - the minute in the key bounds what is missed
             log.warning("page cache: could not raise the generation (%s)", exc.__class__.__name__)
 

@@ -8,6 +8,10 @@ requests/s, p50 and p99 latency for Home, a group page, Nieuws, the Oudergesprek
 list and /ping (no database, no template: the framework's floor), and each page's ratio
 to the floor. Targets: ratio ≥ 0.3, p99 < 100 ms.
 
+Three runs: every request rendered (PAGE_CACHE=0), then as in production with Redis and
+the page cache (app/pagecache.py) — once with nothing written meanwhile, once while
+another parent's row is written every second (every write empties every page cache).
+
     python bench/pages.py [--reuse] [--duration 10] [--connections 4]
 """
 import argparse
@@ -39,16 +43,44 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def server_env(url):
-    return dict(os.environ, DATABASE_URL=url, RATELIMIT_ENABLED="0", SESSION_COOKIE_SECURE="0",
-                PORTAL_ENV="benchmark", UPLOAD_DIR=str(dataset.OUT / "uploads"),
-                SECRET_KEY="bench-secret", WEB_CONCURRENCY=os.environ.get("WEB_CONCURRENCY", "3"))
+BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/2")
 
 
-def start_gunicorn(url, port):
+def redis_available():
+    try:
+        from redis import Redis
+
+        Redis.from_url(BENCH_REDIS_URL, socket_connect_timeout=2).ping()
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def fresh_redis():
+    """The benchmarks' own Redis database, emptied (queued jobs, the page cache's counter)."""
+    from redis import Redis
+
+    Redis.from_url(BENCH_REDIS_URL).flushdb()
+
+
+def server_env(url, page_cache=True):
+    """As in production: with Redis (jobs, rate limits, the page cache) when one answers."""
+    env = dict(os.environ, DATABASE_URL=url, RATELIMIT_ENABLED="0", SESSION_COOKIE_SECURE="0",
+               PORTAL_ENV="benchmark", UPLOAD_DIR=str(dataset.OUT / "uploads"),
+               SECRET_KEY="bench-secret", WEB_CONCURRENCY=os.environ.get("WEB_CONCURRENCY", "3"),
+               PAGE_CACHE="1" if page_cache else "0")
+    if redis_available():
+        env["REDIS_URL"] = BENCH_REDIS_URL
+    return env
+
+
+def start_gunicorn(url, port, page_cache=True):
     command = [str(Path(sys.executable).parent / "gunicorn"), "wsgi:app", "--bind", f"127.0.0.1:{port}",
                "--log-level", "warning"]
-    process = subprocess.Popen(command, cwd=ROOT, env=server_env(url), stdout=subprocess.DEVNULL,
+    env = server_env(url, page_cache)
+    if "REDIS_URL" in env:
+        fresh_redis()
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -77,7 +109,13 @@ def login(port, login_name, password):
     response = conn.getresponse()
     response.read()
     assert response.status == 302, f"login failed: {response.status}"
-    return response.getheader("Set-Cookie").split(";", 1)[0]
+    cookie = response.getheader("Set-Cookie").split(";", 1)[0]
+    # The first page after logging in adds the session's CSRF secret: keep the cookie as a browser does.
+    conn.request("GET", "/", headers={"Cookie": cookie})
+    response = conn.getresponse()
+    response.read()
+    renewed = response.getheader("Set-Cookie")
+    return renewed.split(";", 1)[0] if renewed else cookie
 
 
 def find_urls(port, cookie):
@@ -149,6 +187,71 @@ def run_python_load(port, path, cookie, duration, connections):
             "p99": latencies[int(len(latencies) * 0.99)], "errors": errors[0]}
 
 
+class Writer(threading.Thread):
+    """Someone else in the school writes `per_second` times a second (another parent logs
+    in), through the app as a web request would: each write empties every page cache."""
+
+    def __init__(self, url, per_second):
+        super().__init__(daemon=True)
+        self.url, self.interval, self.writes = url, 1 / per_second, 0
+        self.stopped = threading.Event()
+
+    def run(self):
+        from sqlalchemy import select
+
+        from app.extensions import db
+        from app.models import Role, User, utcnow
+
+        app = dataset.bench_app(self.url)
+        app.config["REDIS_URL"] = BENCH_REDIS_URL
+        with app.app_context():
+            other = db.session.scalar(select(User).where(
+                User.role == Role.PARENT, User.login_name != dataset.BENCH_PARENT).limit(1))
+            while not self.stopped.wait(self.interval):
+                other.last_login_at = utcnow()
+                db.session.commit()
+                self.writes += 1
+
+    def stop(self):
+        self.stopped.set()
+        self.join()
+
+
+def measure(url, args, page_cache, writes_per_second=0):
+    """Start gunicorn, log in, and load every page; returns {page: figures}."""
+    port = free_port()
+    server = start_gunicorn(url, port, page_cache)
+    load = run_wrk if shutil.which("wrk") else run_python_load
+    writer = Writer(url, writes_per_second) if writes_per_second else None
+    if writer:
+        writer.start()
+    try:
+        cookie = login(port, dataset.BENCH_PARENT, dataset.BENCH_PASSWORD)
+        urls = find_urls(port, cookie)
+        results = {}
+        for name, path in urls.items():
+            load(port, path, cookie, 2, args.connections)  # warm-up
+            results[name] = dict(path=path, **load(port, path, cookie, args.duration, args.connections))
+    finally:
+        if writer:
+            writer.stop()
+        server.terminate()
+        server.wait(timeout=10)
+    return results
+
+
+def print_table(title, results):
+    floor = results["Floor (/ping)"]["rps"]
+    print(title)
+    print(f"{'page':32s} {'req/s':>8s} {'p50 ms':>8s} {'p99 ms':>8s} {'× floor':>8s}  verdict")
+    for name, r in results.items():
+        ratio = r["rps"] / floor if floor else 0
+        ok = (ratio >= TARGET_RATIO or name.startswith("Floor")) and r["p99"] < TARGET_P99_MS and not r["errors"]
+        r["ratio"] = ratio
+        print(f"{name:32s} {r['rps']:8.0f} {r['p50']:8.1f} {r['p99']:8.1f} {ratio:8.2f}  "
+              f"{'ok' if ok else 'BELOW TARGET'}{' (' + str(r['errors']) + ' errors)' if r['errors'] else ''}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reuse", action="store_true", help="use the dataset already built")
@@ -163,36 +266,28 @@ def main(argv=None):
     if not args.reuse:
         dataset.fresh_database(url)
         dataset.build(url)
-    port = free_port()
-    server = start_gunicorn(url, port)
-    tool = "wrk" if shutil.which("wrk") else "python"
-    try:
-        cookie = login(port, dataset.BENCH_PARENT, dataset.BENCH_PASSWORD)
-        urls = find_urls(port, cookie)
-        results = {}
-        for name, path in urls.items():
-            load = run_wrk if tool == "wrk" else run_python_load
-            load(port, path, cookie, 2, args.connections)  # warm-up
-            results[name] = dict(path=path, **load(port, path, cookie, args.duration, args.connections))
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-    floor = results["Floor (/ping)"]["rps"]
     database = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
-    print(f"bench/pages: gunicorn ({server_env(url)['WEB_CONCURRENCY']} workers), {database}, load by {tool}, "
+    tool = "wrk" if shutil.which("wrk") else "python"
+    workers = server_env(url)["WEB_CONCURRENCY"]
+    print(f"bench/pages: gunicorn ({workers} workers), {database}, load by {tool}, "
           f"{args.connections} connections, {args.duration}s per page")
-    print(f"{'page':32s} {'req/s':>8s} {'p50 ms':>8s} {'p99 ms':>8s} {'× floor':>8s}  verdict")
-    for name, r in results.items():
-        ratio = r["rps"] / floor if floor else 0
-        ok = (ratio >= TARGET_RATIO or name.startswith("Floor")) and r["p99"] < TARGET_P99_MS and not r["errors"]
-        r["ratio"] = ratio
-        print(f"{name:32s} {r['rps']:8.0f} {r['p50']:8.1f} {r['p99']:8.1f} {ratio:8.2f}  "
-              f"{'ok' if ok else 'BELOW TARGET'}{' (' + str(r['errors']) + ' errors)' if r['errors'] else ''}")
+    runs = {"rendered": measure(url, args, page_cache=False)}
+    print_table("Every request rendered (PAGE_CACHE=0: the database and templates each time):", runs["rendered"])
+    if redis_available():
+        runs["cached"] = measure(url, args, page_cache=True)
+        print()
+        print_table("As in production, with Redis and the page cache (app/pagecache.py), nothing written "
+                    "meanwhile:", runs["cached"])
+        runs["cached_with_writes"] = measure(url, args, page_cache=True, writes_per_second=1)
+        print()
+        print_table("The same while someone else in the school writes once a second (each write empties "
+                    "the page cache of every process):", runs["cached_with_writes"])
+    else:
+        print(f"\nNo Redis at {BENCH_REDIS_URL}: the page cache (production setting) was not measured.")
     print(f"targets: each page ≥ {TARGET_RATIO} × floor, p99 < {TARGET_P99_MS} ms")
     if args.json:
-        Path(args.json).write_text(json.dumps({"database": database, "tool": tool, "results": results}, indent=2))
-    return results
+        Path(args.json).write_text(json.dumps({"database": database, "tool": tool, "runs": runs}, indent=2))
+    return runs
 
 
 if __name__ == "__main__":

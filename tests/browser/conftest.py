@@ -74,6 +74,13 @@ def login(page, user_or_name, password=None):
     page.wait_for_url(lambda url: "/login" not in url)
 
 
+def htmx_settled(page):
+    """Wait until htmx has swapped and settled (new content gets its handlers on settle): a
+    click that comes sooner, on a busy machine, would submit the form without htmx."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+
+
 def axe_violations(page, impacts=("serious", "critical")):
     """Run axe-core (WCAG 2.0/2.1 A and AA) on the page; return the violations of these impacts."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.models import Group, User
-from tests.browser.conftest import assert_accessible, assert_fits, login
+from tests.browser.conftest import assert_accessible, assert_fits, htmx_settled, login
 from tests.conftest import first_link
 from tests.factories import AdminFactory, ChildFactory, GroupFactory, GuardianshipFactory, ParentFactory, teacher_of
 
@@ -134,10 +134,12 @@ def test_pupil_search_and_parent_links_work_with_htmx(page):
     expect(parents.get_by_text("Peter Jansen is gekoppeld aan Sam Jansen.")).to_be_visible()
     peter_row = parents.locator("li", has_text="Peter Jansen")
     expect(peter_row.get_by_text("alleen lezen")).to_be_visible()
+    htmx_settled(page)
     # Keyboard: the toggle is a real button.
     peter_row.get_by_role("button", name=re.compile("Mag weer wijzigen")).focus()
     page.keyboard.press("Enter")
     expect(parents.locator("li", has_text="Peter Jansen").get_by_text("lezen en wijzigen")).to_be_visible()
+    htmx_settled(page)
     page.once("dialog", lambda dialog: dialog.accept())
     parents.locator("li", has_text="Marloes Jansen").get_by_role("button", name=re.compile("Ontkoppelen")).click()
     expect(parents.get_by_text("Marloes Jansen is niet meer gekoppeld")).to_be_visible()
