@@ -88,7 +88,20 @@ def build(url, seed=7):
     started = time.perf_counter()
     with app.app_context():
         counts = populate(app, seed=seed)
+        analyze()
     return counts, time.perf_counter() - started
+
+
+def analyze():
+    """Table statistics for the planner, as a live database has them (autovacuum may not
+    have come round yet after a bulk load; pg_restore users run ANALYZE too)."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    db.session.commit()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("ANALYZE"))
 
 
 def populate(app, scale=1.0, seed=7):
