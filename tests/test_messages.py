@@ -216,9 +216,9 @@ def test_reply_refused_when_replies_are_not_allowed(school, login_as):
     page = client.get(f"/berichten/{message.id}").get_data(as_text=True)
     assert "Reactie versturen" not in page
     assert "Op dit bericht kunt u niet reageren." in page
-    for headers in ({}, {"HX-Request": "true"}):
+    for headers, status in (({}, 403), ({"HX-Request": "true"}, 422)):  # htmx swaps a 422 into place
         response = post_form(client, f"/berichten/{message.id}/reageren", {"text": "Toch een reactie"}, headers)
-        assert response.status_code == 403
+        assert response.status_code == status
         assert "Op dit bericht kunt u niet reageren." in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(MessageReply.id))) == 0
 

@@ -64,6 +64,8 @@ def reply(message_id):
                                **_detail_context(message, form=ReplyForm(formdata=None), sent=True))
     elif "csrf_token" in form.errors:
         error = "Het formulier is verlopen. Laad de pagina opnieuw en probeer het nog eens."
-    status = 403 if not message.replies_allowed else 422
+    # htmx swaps a 422 into place (base.html's htmx-config), not a 403: a reply sent after
+    # replies were switched off must still say why.
+    status = 403 if not message.replies_allowed and not is_htmx() else 422
     return render_page("messages/show.html", "messages/_replies.html", status=status,
                        **_detail_context(message, form=form, error=error))

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from app.extensions import db
 from app.models import utcnow
 from tests.browser.conftest import NARROW, assert_accessible, assert_fits, login
 from tests.factories import (
@@ -51,6 +52,21 @@ def test_reply_inline_with_htmx(page, school):
     assert page.locator("#reacties .reply-text").count() == 1
     assert page.evaluate("window.notReloaded === true")
     assert_accessible(page)
+    assert not page.js_errors
+
+
+def test_inline_reply_after_replies_were_switched_off_says_why(page, school):
+    message = school["message"]
+    login(page, school["parent"])
+    page.goto(f"/berichten/{message.id}")
+    page.evaluate("window.notReloaded = true")
+    message.replies_allowed = False  # the teacher switches replies off meanwhile
+    db.session.commit()
+    page.get_by_label("Uw reactie", exact=True).fill("Ik kan koffie schenken.")
+    page.get_by_role("button", name="Reactie versturen").click()
+    page.locator("#reacties").get_by_text("Op dit bericht kunt u niet reageren.").wait_for()
+    assert page.locator("#reacties .reply-text").count() == 0
+    assert page.evaluate("window.notReloaded === true")
     assert not page.js_errors
 
 
