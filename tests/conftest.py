@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from email import message_from_bytes, policy
+from email.header import decode_header, make_header
 from pathlib import Path
 
 import pytest
@@ -186,6 +187,7 @@ class SMTPSink:
         from aiosmtpd.controller import Controller
 
         self.messages = []
+        self.misread_subjects = []  # (as sent, as a strict RFC 2047 reader shows it)
         self.port = free_port()
         self.fail_next = 0  # answer the next N mails with a temporary error
         self._lock = threading.Lock()
@@ -197,7 +199,10 @@ class SMTPSink:
                 self.fail_next -= 1
                 return "451 Tijdelijke fout, probeer later opnieuw"
             message = message_from_bytes(envelope.content, policy=policy.default)
-            self.messages.append({"to": list(envelope.rcpt_tos), "message": message})
+            self.messages.append({"to": list(envelope.rcpt_tos), "message": message, "raw": envelope.content})
+            strict = strict_subject(envelope.content)
+            if strict != str(message["Subject"]):
+                self.misread_subjects.append((str(message["Subject"]), strict))
         return "250 OK"
 
     def start(self):
@@ -223,6 +228,15 @@ class SMTPSink:
         return [m["message"] for m in self.messages if address.lower() in [a.lower() for a in m["to"]]]
 
 
+def strict_subject(raw):
+    """The Subject as a mail client reads it: unfolded, then RFC 2047 to the letter (only
+    the space *between* two encoded words is dropped). Python's default parser is lenient
+    and would hide a subject folded inside a word."""
+    value = message_from_bytes(raw, policy=policy.compat32)["Subject"] or ""
+    value = value.replace("\r\n", "").replace("\n", "")
+    return str(make_header(decode_header(value)))
+
+
 def mail_text(message):
     """The plain-text body of a received mail."""
     part = message.get_body(preferencelist=("plain",))
@@ -246,7 +260,10 @@ def _smtp_sink():
 @pytest.fixture
 def smtp(_smtp_sink):
     _smtp_sink.clear()
-    return _smtp_sink
+    _smtp_sink.misread_subjects.clear()
+    yield _smtp_sink
+    # Every mail of every test: its subject reads the same in a strict mail client.
+    assert not _smtp_sink.misread_subjects, _smtp_sink.misread_subjects
 
 
 # --- Redis and the RQ worker -------------------------------------------------------------

@@ -8,7 +8,7 @@ from app.auth import services
 from app.extensions import db
 from app.models import AccountToken, Role, User, utcnow
 from app.passwords import check_password
-from tests.conftest import Auth, first_link, login_client, mail_text
+from tests.conftest import Auth, first_link, login_client, mail_text, strict_subject
 from tests.factories import PASSWORD, AdminFactory, ParentFactory, UserFactory
 
 NEW_PASSWORD = "Nieuw!Wachtw00rd"
@@ -192,6 +192,22 @@ def test_reset_page_answers_identically_and_sends_nothing_for_unknown(app, pipel
     time_for_more = pipeline.smtp.messages
     assert len(time_for_more) == 1
     assert time_for_more[0]["to"] == [user.email]
+
+
+def test_a_long_mail_subject_reads_right_in_a_strict_mail_client(app, pipeline):
+    """A long school name makes the subject fold: no fold may fall inside a word or eat a space."""
+    from app.settings import set_setting
+
+    # Long enough to fold, with a non-ASCII character inside the last word ("8:30–16:30").
+    name = "Kindcentrum CBS De Schutkampen, locatie Twello, telefonisch bereikbaar 8:30–16:30"
+    set_setting("school.name", name)
+    db.session.commit()
+    user = ParentFactory()
+    form_post(app.test_client(), "/wachtwoord-vergeten", {"username": user.login_name})
+    pipeline.drain()
+    (received,) = pipeline.smtp.wait_for(1)
+    assert strict_subject(received["raw"]).endswith(f" – {name}")
+    assert strict_subject(received["raw"]) == str(received["message"]["Subject"])
 
 
 def test_reset_link_works_once_and_ends_other_sessions(app, client, pipeline):

@@ -18,7 +18,6 @@ The content kinds are registered in app/notifications/kinds.py, the meeting kind
 app/meetings/mail.py (imported by kinds.py). An event kind that is not registered is
 simply left alone by the dispatcher.
 """
-import base64
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -27,6 +26,7 @@ from flask_mail import Message
 from sqlalchemy import exists, select
 
 from app.extensions import db
+from app.jobs.mail import encoded_header
 from app.models import Child, Guardianship, NotificationPreference, Role, User
 
 TIMINGS = ("immediate", "evening", "weekly")
@@ -188,29 +188,6 @@ def render_mail_template(name, context):
     """Render an email/ template with the app's Jinja environment (its filters, autoescape
     for .html), without the per-request context processors a web page needs."""
     return current_app.jinja_env.get_template(name).render(context)
-
-
-def encoded_header(text):
-    """A header value as RFC 2047 encoded words (UTF-8, base64), built directly.
-
-    The email package's own encoder tries many splits of a long non-ASCII subject and
-    costs milliseconds per mail (the en dash in "… – school" is enough); a digest for
-    thousands of parents notices that. Decoders ignore the space between two encoded
-    words, so splitting anywhere on a character boundary is fine."""
-    try:
-        text.encode("ascii")
-        return text
-    except UnicodeEncodeError:
-        pass
-    words, current = [], ""
-    for char in text:
-        if len((current + char).encode()) > 45:  # 60 base64 characters: a word stays <= 75
-            words.append(current)
-            current = char
-        else:
-            current += char
-    words.append(current)
-    return " ".join(f"=?utf-8?b?{base64.b64encode(word.encode()).decode()}?=" for word in words)
 
 
 def notice_message(recipient, subject, template, school_name, **context):
