@@ -62,6 +62,7 @@ def prepare(url, parents):
             db.session.add(MeetingInvitation(round=round_, child_id=child.id, slots_needed=2 if child.id % 10 == 0 else 1))
         round_.status = "open"
         db.session.commit()
+        dataset.analyze()
         return round_.id, [(login, child.id) for login, child in logins]
 
 

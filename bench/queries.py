@@ -88,6 +88,7 @@ def counts_for(url, scale):
     app = dataset.bench_app(url)
     with app.app_context():
         dataset.populate(app, scale=scale)
+        dataset.analyze()
     return page_query_counts(app)
 
 
