@@ -139,15 +139,10 @@ def main(argv=None):
     parser.add_argument("--parents", type=int, default=200)
     parser.add_argument("--reuse", action="store_true", help="use the dataset already built")
     args = parser.parse_args(argv)
-    from config import database_url
-
     if not dataset.postgres_available():
         print("bench/booking: needs PostgreSQL on 127.0.0.1:5432 (the booking rules are measured there)")
         return None
-    url = database_url(dataset.PG_BENCH_URL)
-    if not args.reuse:
-        dataset.fresh_database(url)
-        dataset.build(url)
+    url = dataset.benchmark_database(args.reuse, dataset.PG_BENCH_URL)
     round_id, families = prepare(url, args.parents)
     port = free_port()
     server = start_gunicorn(url, port)

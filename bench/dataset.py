@@ -83,13 +83,26 @@ def bench_app(url):
     return create_app(SQLALCHEMY_DATABASE_URI=url, RATELIMIT_ENABLED=False, UPLOAD_DIR=str(OUT / "uploads"))
 
 
-def build(url, seed=7):
+def build(url, scale=1.0, seed=7):
+    """Fill the fresh database at `url`; returns ({table: rows}, seconds)."""
     app = bench_app(url)
     started = time.perf_counter()
     with app.app_context():
-        counts = populate(app, seed=seed)
+        counts = populate(app, scale=scale, seed=seed)
         analyze()
     return counts, time.perf_counter() - started
+
+
+def benchmark_database(reuse=False, url=None):
+    """The benchmark school's database URL (default: default_database_url()), built afresh
+    unless `reuse` (the benchmarks' --reuse: the one `make bench` built first)."""
+    from config import database_url
+
+    url = database_url(url or default_database_url())
+    if not reuse:
+        fresh_database(url)
+        build(url)
+    return url
 
 
 def analyze():

@@ -260,12 +260,7 @@ def main(argv=None):
     parser.add_argument("--json", help="write the figures to this file too")
     args = parser.parse_args(argv)
 
-    from config import database_url
-
-    url = database_url(dataset.default_database_url())
-    if not args.reuse:
-        dataset.fresh_database(url)
-        dataset.build(url)
+    url = dataset.benchmark_database(args.reuse)
     database = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
     tool = "wrk" if shutil.which("wrk") else "python"
     workers = server_env(url)["WEB_CONCURRENCY"]

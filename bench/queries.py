@@ -85,11 +85,8 @@ def page_query_counts(app, login_name=dataset.BENCH_PARENT, password=dataset.BEN
 
 def counts_for(url, scale):
     dataset.fresh_database(url)
-    app = dataset.bench_app(url)
-    with app.app_context():
-        dataset.populate(app, scale=scale)
-        dataset.analyze()
-    return page_query_counts(app)
+    dataset.build(url, scale=scale)
+    return page_query_counts(dataset.bench_app(url))
 
 
 def main(argv=None):

@@ -73,12 +73,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reuse", action="store_true")
     args = parser.parse_args(argv)
-    from config import database_url
-
-    url = database_url(dataset.default_database_url())
-    if not args.reuse:
-        dataset.fresh_database(url)
-        dataset.build(url)
+    url = dataset.benchmark_database(args.reuse)
     port = free_port()
     server = start_gunicorn(url, port)
     try:
