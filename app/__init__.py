@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import Flask, render_template, request
 
+from app import request_input
 from app import pagecache
 from app.extensions import compress, csrf, db, limiter, login_manager, mail, migrate
 
@@ -18,6 +19,8 @@ def create_app(config=None, **overrides):
     app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO)
+    # First: the bounded <int:> converter before any route, the NUL check before any hook.
+    request_input.init_app(app)
 
     db.init_app(app)
     migrate.init_app(app, db)

@@ -13,6 +13,7 @@ from wtforms.widgets import html_params
 from app.access import check_audience, taught_group_ids
 from app.extensions import db
 from app.models import Group
+from app.request_input import db_int
 
 
 class AudienceError(ValueError):
@@ -31,7 +32,7 @@ class GroupChoiceField(Field):
         ids = []
         for value in valuelist:
             try:
-                ids.append(int(value))
+                ids.append(db_int(value))
             except (TypeError, ValueError):
                 self.process_errors.append("Kies een groep uit de lijst.")
         self.data = sorted(set(ids))
@@ -47,7 +48,7 @@ class GroupChoiceField(Field):
 
 
 class AudienceFields:
-    """Mixin for a FlaskForm: `school_wide` and `groups`."""
+    """Mixin for a PortalForm: `school_wide` and `groups`."""
 
     school_wide = BooleanField("Hele school")
     groups = GroupChoiceField("Groepen")

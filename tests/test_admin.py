@@ -47,7 +47,7 @@ def _example_url(rule):
         kind = type(converter).__name__
         if kind == "AnyConverter":
             values[name] = sorted(converter.items)[0] if hasattr(converter, "items") else "x"
-        elif kind in ("IntegerConverter", "NumberConverter"):
+        elif kind.endswith(("IntegerConverter", "NumberConverter")):
             values[name] = 1
         elif kind == "UUIDConverter":
             values[name] = "00000000-0000-0000-0000-000000000001"

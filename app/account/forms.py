@@ -1,10 +1,11 @@
 """Forms of Mijn account (and the shared validators Mijn kinderen uses). Dutch messages."""
 import re
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import EmailField, RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from app.forms import PortalForm
 
 PHONE_CHARS = re.compile(r"^\+?[0-9 ()\-]+$")
 POSTCODE = re.compile(r"^(\d{4})\s?([A-Za-z]{2})$")
@@ -63,7 +64,7 @@ class AddressFields:
                        render_kw={"autocomplete": "address-level2"})
 
 
-class ProfileForm(AddressFields, FlaskForm):
+class ProfileForm(AddressFields, PortalForm):
     first_name = StringField("Voornaam", filters=[strip], validators=[
         DataRequired("Vul uw voornaam in."), Length(max=100, message="Maximaal 100 tekens.")],
         render_kw={"autocomplete": "given-name"})
@@ -74,7 +75,7 @@ class ProfileForm(AddressFields, FlaskForm):
     FIELDS = ("first_name", "last_name", "street", "house_number", "postcode", "city")
 
 
-class ContactForm(FlaskForm):
+class ContactForm(PortalForm):
     phone_mobile = StringField("Mobiel nummer", filters=[strip], validators=[
         Optional(), Length(max=30, message="Maximaal 30 tekens."), PhoneNumber()],
         render_kw={"autocomplete": "tel", "inputmode": "tel"})
@@ -90,7 +91,7 @@ class ContactForm(FlaskForm):
     FIELDS = ("phone_mobile", "phone_home", "email")
 
 
-class NumberForm(FlaskForm):
+class NumberForm(PortalForm):
     """An extra phone number with a label (a parent's "werk", a child's emergency number)."""
 
     label = StringField("Omschrijving", filters=[strip], validators=[
@@ -101,12 +102,12 @@ class NumberForm(FlaskForm):
         PhoneNumber()], render_kw={"inputmode": "tel"})
 
 
-class PhotoForm(FlaskForm):
+class PhotoForm(PortalForm):
     # The content is checked by app/storage.save_image, not by name or Content-Type.
     photo = FileField("Foto kiezen", render_kw={"accept": "image/jpeg,image/png,image/webp"})
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PortalForm):
     """A form with only the CSRF token (confirm buttons, remove buttons)."""
 
 
@@ -122,7 +123,7 @@ def privacy_form(fields, levels):
     """A form with one radio group per privacy field, prefilled with `levels`."""
     from app.privacy import LEVELS
 
-    class PrivacyForm(FlaskForm):
+    class PrivacyForm(PortalForm):
         pass
 
     for name, label in fields.items():

@@ -1,7 +1,6 @@
 """Forms of the office's pages. Every message is Dutch; the services re-check what matters."""
 import re
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -26,6 +25,9 @@ from wtforms.validators import (
     ValidationError,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.forms import PortalForm
+from app.request_input import db_int
 
 GENDERS = [SelectChoice("", "Onbekend"), SelectChoice("jongen", "Jongen"), SelectChoice("meisje", "Meisje"),
            SelectChoice("anders", "Anders")]
@@ -76,7 +78,7 @@ class AddressFields:
 
 # --- groups ----------------------------------------------------------------------------------
 
-class GroupForm(FlaskForm):
+class GroupForm(PortalForm):
     name = StringField("Naam van de groep", validators=[DataRequired("Vul de naam van de groep in."), length(50, "De naam")],
                        filters=[strip])
     level = IntegerField(
@@ -91,7 +93,7 @@ class GroupForm(FlaskForm):
         filters=[strip],
     )
     sort_order = IntegerField("Volgorde in lijsten", validators=[Optional(), NumberRange(0, 999, "Kies een getal van 0 tot 999.")])
-    teachers = CheckboxList("Leerkrachten", coerce=int, choices=[])
+    teachers = CheckboxList("Leerkrachten", coerce=db_int, choices=[])
 
     def validate_school_year(self, field):
         if field.data and re.match(r"^\d{4}-\d{4}$", field.data):
@@ -102,7 +104,7 @@ class GroupForm(FlaskForm):
 
 # --- pupils ----------------------------------------------------------------------------------
 
-class ChildForm(AddressFields, FlaskForm):
+class ChildForm(AddressFields, PortalForm):
     first_name = StringField("Roepnaam", validators=[DataRequired("Vul de roepnaam in."), length(100, "De roepnaam")],
                              filters=[strip])
     last_name = StringField("Achternaam", validators=[DataRequired("Vul de achternaam in."), length(100, "De achternaam")],
@@ -116,21 +118,21 @@ class ChildForm(AddressFields, FlaskForm):
         filters=[strip],
         description="Het nummer uit de leerlingadministratie; een import herkent de leerling hieraan.",
     )
-    group_id = SelectField("Groep", coerce=int, choices=[], validate_choice=True)
+    group_id = SelectField("Groep", coerce=db_int, choices=[], validate_choice=True)
     phone = TelField("Telefoonnummer van de leerling", validators=[length(30, "Het telefoonnummer")], filters=[strip])
     email = email_field("E-mailadres van de leerling", required=False)
     left_at = DateField("Uitgeschreven op (oud-leerling)", validators=[Optional()],
                         invalid_value_message="Vul een geldige datum in.")
 
 
-class LinkForm(FlaskForm):
+class LinkForm(PortalForm):
     parent_email = email_field("E-mailadres (inlognaam) van de ouder")
     read_only = BooleanField("Alleen lezen (ziet de gegevens, kan niets wijzigen)")
 
 
 # --- people and accounts ---------------------------------------------------------------------
 
-class PersonForm(AddressFields, FlaskForm):
+class PersonForm(AddressFields, PortalForm):
     first_name = StringField("Voornaam", validators=[DataRequired("Vul de voornaam in."), length(100, "De voornaam")],
                              filters=[strip])
     last_name = StringField("Achternaam", validators=[DataRequired("Vul de achternaam in."), length(100, "De achternaam")],
@@ -148,40 +150,40 @@ class NewAccountForm(PersonForm):
     read_only = BooleanField("Alleen lezen voor deze leerling")
 
 
-class LoginNameForm(FlaskForm):
+class LoginNameForm(PortalForm):
     login_name = email_field("Nieuwe inlognaam (e-mailadres)")
     also_contact = BooleanField("Ook als contact-e-mailadres gebruiken", default=True)
 
 
-class EraseForm(FlaskForm):
+class EraseForm(PortalForm):
     confirm = BooleanField(
         "Ik begrijp dat de persoonsgegevens van dit account definitief worden gewist.",
         validators=[DataRequired("Vink aan dat u dit account definitief wilt wissen.")],
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PortalForm):
     """A bare form for one-button actions (CSRF only)."""
 
 
 # --- import, school year, settings ---------------------------------------------------------
 
-class ImportUploadForm(FlaskForm):
+class ImportUploadForm(PortalForm):
     file = FileField("CSV-bestand uit de leerlingadministratie",
                      validators=[FileRequired("Kies een CSV-bestand om te importeren.")])
 
 
-class ImportCommitForm(FlaskForm):
+class ImportCommitForm(PortalForm):
     upload = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{32}$")])
     fingerprint = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{64}$")])
     skip_bad_rows = BooleanField("Importeer zonder de foutieve rijen (die worden overgeslagen)")
 
 
-class SchoolYearForm(FlaskForm):
+class SchoolYearForm(PortalForm):
     from_year = HiddenField(validators=[DataRequired()])
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(PortalForm):
     name = StringField("Naam van de school", validators=[DataRequired("Vul de naam van de school in."),
                                                          length(120, "De naam")], filters=[strip])
     address = StringField("Adres (straat en huisnummer)", validators=[length(120, "Het adres")], filters=[strip])

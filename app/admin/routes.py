@@ -19,12 +19,13 @@ from app.admin.services import ServiceError
 from app.extensions import db
 from app.htmx import is_htmx, render_page
 from app.models import Child, Group, Role, User
+from app.request_input import db_int
 
 ROLE_LABELS = {Role.PARENT: "Ouder", Role.TEACHER: "Leerkracht", Role.ADMIN: "Beheerder"}
 
 
 def _page_number():
-    return max(request.args.get("pagina", 1, type=int) or 1, 1)
+    return max(request.args.get("pagina", 1, type=db_int) or 1, 1)
 
 
 def _field_error(form, error):
@@ -107,7 +108,7 @@ def group_delete(group_id):
 @admin_required
 def children():
     query = (request.args.get("q") or "").strip()[:100]
-    group_id = request.args.get("groep", type=int)
+    group_id = request.args.get("groep", type=db_int)
     status = request.args.get("status", "huidig")
     if status not in {"huidig", "oud", "alle"}:
         status = "huidig"
@@ -133,8 +134,8 @@ def _child_values(form):
 @admin_required
 def child_new():
     form = _child_form(None)
-    if request.method == "GET" and request.args.get("groep", type=int):
-        form.group_id.data = request.args.get("groep", type=int)
+    if request.method == "GET" and request.args.get("groep", type=db_int):
+        form.group_id.data = request.args.get("groep", type=db_int)
     error = None
     if form.validate_on_submit():
         try:
@@ -243,7 +244,7 @@ def people():
 @staff_bp.route("/personen/nieuw", methods=["GET", "POST"])
 @admin_required
 def person_new():
-    child_id = request.values.get("leerling", type=int) or None
+    child_id = request.values.get("leerling", type=db_int) or None
     child = db.get_or_404(Child, child_id) if child_id else None
     form = NewAccountForm()
     error = None

@@ -1,12 +1,12 @@
 """The Beheer form for an agenda item. Every message is Dutch."""
-from flask_wtf import FlaskForm
 from wtforms import DateField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.audience import AudienceFields
+from app.forms import PortalForm
 
 
-class AgendaForm(AudienceFields, FlaskForm):
+class AgendaForm(AudienceFields, PortalForm):
     title = StringField(
         "Titel",
         validators=[DataRequired("Vul een titel in."), Length(max=200, message="De titel mag maximaal 200 tekens zijn.")],

@@ -11,6 +11,7 @@ from app.formatting import month_nl
 from app.htmx import is_htmx, render_page
 from app.models import AgendaItem
 from app.pagecache import cached_page
+from app.request_input import db_int
 
 
 @bp.app_template_filter("maand")
@@ -21,7 +22,7 @@ def month_filter(value):
 
 
 def _page_number():
-    return request.args.get("pagina", 1, type=int) or 1
+    return request.args.get("pagina", 1, type=db_int) or 1
 
 
 def _feed_context():

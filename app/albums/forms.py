@@ -1,10 +1,10 @@
 """Fotoalbums forms. Every message is Dutch; photos are checked by app/storage.py and the
 audience by app/audience.py."""
-from flask_wtf import FlaskForm
 from wtforms import DateField, MultipleFileField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.audience import AudienceFields
+from app.forms import PortalForm
 
 
 class DutchDateField(DateField):
@@ -15,7 +15,7 @@ class DutchDateField(DateField):
             raise ValueError("Vul een geldige datum in (dag-maand-jaar).") from None
 
 
-class AlbumForm(AudienceFields, FlaskForm):
+class AlbumForm(AudienceFields, PortalForm):
     title = StringField(
         "Titel",
         validators=[DataRequired("Vul een titel in."), Length(max=200, message="De titel is te lang (maximaal 200 tekens).")],
@@ -34,5 +34,5 @@ class AlbumDetailsForm(AlbumForm):
     photos = None
 
 
-class PhotosForm(FlaskForm):
+class PhotosForm(PortalForm):
     photos = MultipleFileField("Foto's toevoegen")

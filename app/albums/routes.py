@@ -11,6 +11,7 @@ from app.albums import bp, services
 from app.htmx import render_page
 from app.models import Album
 from app.pagecache import cached_page
+from app.request_input import db_int
 from app.storage import send_image
 
 
@@ -18,7 +19,7 @@ from app.storage import send_image
 @cached_page
 @login_required
 def index():
-    listing = services.albums_for(current_user, request.args.get("pagina", 1, type=int))
+    listing = services.albums_for(current_user, request.args.get("pagina", 1, type=db_int))
     return render_page("albums/index.html", listing=listing)
 
 

@@ -1,12 +1,12 @@
 """Login, activation and password forms. Every message is Dutch."""
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
+from app.forms import PortalForm
 from app.passwords import MAX_LENGTH, password_problems
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     username = StringField(
         "Gebruikersnaam (uw e-mailadres)",
         validators=[DataRequired("Vul uw gebruikersnaam in."), Length(max=254)],
@@ -20,7 +20,7 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(PortalForm):
     username = EmailField(
         "Gebruikersnaam (uw e-mailadres)",
         validators=[
@@ -42,7 +42,7 @@ class StrongPassword:
             raise ValidationError(" ".join(problems))
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(PortalForm):
     password = PasswordField(
         "Nieuw wachtwoord",
         validators=[DataRequired("Kies een wachtwoord."), StrongPassword()],

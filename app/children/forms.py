@@ -1,14 +1,14 @@
 """Forms of Mijn kinderen and of Beheer > Notities. Dutch messages."""
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from app.account.forms import AddressFields, PhoneNumber, strip
+from app.forms import PortalForm
 
 GENDERS = [("", "Niet opgegeven"), ("jongen", "Jongen"), ("meisje", "Meisje"), ("anders", "Anders")]
 
 
-class ChildForm(AddressFields, FlaskForm):
+class ChildForm(AddressFields, PortalForm):
     gender = SelectField("Geslacht", choices=[SelectChoice(value, label) for value, label in GENDERS],
                          validate_choice=False)
 
@@ -19,7 +19,7 @@ class ChildForm(AddressFields, FlaskForm):
             raise ValidationError("Kies een van de mogelijkheden.")
 
 
-class ChildContactForm(FlaskForm):
+class ChildContactForm(PortalForm):
     """"Primaire gegevens": the child's own phone and e-mail (usually empty)."""
 
     phone = StringField("Telefoonnummer", filters=[strip], validators=[
@@ -32,7 +32,7 @@ class ChildContactForm(FlaskForm):
     FIELDS = ("phone", "email")
 
 
-class NoteForm(FlaskForm):
+class NoteForm(PortalForm):
     child_id = SelectField("Leerling", coerce=lambda value: int(value) if str(value).isdigit() else 0,
                            validate_choice=False)
     body = TextAreaField("Notitie", filters=[strip], validators=[
@@ -53,6 +53,6 @@ class NoteForm(FlaskForm):
             raise ValidationError("Kies een leerling uit uw groep(en).")
 
 
-class NoteEditForm(FlaskForm):
+class NoteEditForm(PortalForm):
     body = TextAreaField("Notitie", filters=[strip], validators=[
         DataRequired("Schrijf een notitie."), Length(max=5000, message="Maximaal 5000 tekens.")])

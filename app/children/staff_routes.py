@@ -8,6 +8,7 @@ from app.account.forms import ConfirmForm
 from app.children import services, staff_bp
 from app.children.forms import NoteEditForm, NoteForm
 from app.htmx import render_page
+from app.request_input import db_int
 
 
 @staff_bp.route("/", methods=["GET", "POST"])
@@ -15,7 +16,7 @@ from app.htmx import render_page
 def index():
     pupils = services.pupils_for_staff(current_user)
     allowed = {child_id for _, children in pupils for child_id, _ in children}
-    selected = request.args.get("leerling", type=int)
+    selected = request.args.get("leerling", type=db_int)
     if selected not in allowed:
         selected = None
     form = NoteForm(pupils=pupils)

@@ -1,10 +1,10 @@
 """The Beheer form for a document. Every message is Dutch."""
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from app.audience import AudienceFields
+from app.forms import PortalForm
 
 
 def _folder_id(value):
@@ -15,7 +15,7 @@ def _folder_id(value):
         return -1
 
 
-class DocumentForm(AudienceFields, FlaskForm):
+class DocumentForm(AudienceFields, PortalForm):
     title = StringField(
         "Titel",
         validators=[DataRequired("Vul een titel in."), Length(max=200, message="De titel mag maximaal 200 tekens zijn.")],

@@ -1,23 +1,24 @@
 """Oudergesprekken forms (Beheer, and the small booking forms of parents). Dutch messages."""
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from app.forms import PortalForm
 from app.meetings.services import SLOT_MINUTES_CHOICES
+from app.request_input import db_int
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PortalForm):
     """A button that changes something: only the CSRF token."""
 
 
-class BookForm(FlaskForm):
+class BookForm(PortalForm):
     """A parent's "Reserveren mogelijk" / "Annuleren": the slot and the version the page showed."""
 
     slot = HiddenField()
     versie = HiddenField()
 
 
-class RoundDetailsForm(FlaskForm):
+class RoundDetailsForm(PortalForm):
     title = StringField(
         "Titel",
         validators=[DataRequired("Vul een titel in."),
@@ -30,20 +31,20 @@ class RoundDetailsForm(FlaskForm):
 
 
 class RoundForm(RoundDetailsForm):
-    group = SelectField("Groep", coerce=int, validate_choice=False)
+    group = SelectField("Groep", coerce=db_int, validate_choice=False)
 
     def validate_group(self, field):
         if field.data not in {choice.value for choice in self.group.choices}:
             raise ValidationError("Kies een van uw groepen.")
 
 
-class DayForm(FlaskForm):
+class DayForm(PortalForm):
     date = DateField("Datum", validators=[InputRequired("Vul een geldige datum in.")])
     starts_at = TimeField("Begintijd", validators=[InputRequired("Vul een begintijd in, bijvoorbeeld 08:30.")])
     ends_at = TimeField("Eindtijd", validators=[InputRequired("Vul een eindtijd in, bijvoorbeeld 12:00.")])
     slot_minutes = SelectField(
         "Lengte van een tijdslot",
-        coerce=int,
+        coerce=db_int,
         choices=[SelectChoice(m, f"{m} minuten") for m in SLOT_MINUTES_CHOICES],
         default=10,
         validate_choice=False,
@@ -62,12 +63,12 @@ class DayForm(FlaskForm):
             raise ValidationError("Kies een lengte uit de lijst.")
 
 
-class StaffBookForm(FlaskForm):
+class StaffBookForm(PortalForm):
     """Beheer: book or move a pupil to a slot."""
 
-    child = SelectField("Leerling", coerce=int, validate_choice=False,
+    child = SelectField("Leerling", coerce=db_int, validate_choice=False,
                         validators=[InputRequired("Kies een leerling.")])
-    slot = SelectField("Tijdslot", coerce=int, validate_choice=False,
+    slot = SelectField("Tijdslot", coerce=db_int, validate_choice=False,
                        validators=[InputRequired("Kies een tijdslot.")])
 
 

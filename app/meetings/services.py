@@ -33,6 +33,7 @@ from app.models import (
     utcnow,
 )
 from app.notifications.services import record_event
+from app.request_input import db_int
 
 log = logging.getLogger(__name__)
 
@@ -312,7 +313,7 @@ def _slots_for_meeting(round_, slot_id, needed):
     """The `needed` consecutive slots starting at slot_id, or MeetingError (404 for a slot
     of another round)."""
     try:
-        slot_id = int(slot_id)
+        slot_id = db_int(slot_id)  # a number beyond the column is no slot either
     except (TypeError, ValueError):
         abort(404)
     slot = db.session.get(MeetingSlot, slot_id)

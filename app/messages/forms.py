@@ -1,13 +1,13 @@
 """Berichten forms. Every message is Dutch; the audience is checked by app/audience.py."""
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from app.audience import AudienceFields
+from app.forms import PortalForm
 from app.messages.services import MAX_REPLY_LENGTH
 
 
-class MessageForm(AudienceFields, FlaskForm):
+class MessageForm(AudienceFields, PortalForm):
     title = StringField(
         "Titel",
         validators=[DataRequired("Vul een titel in."), Length(max=200, message="De titel is te lang (maximaal 200 tekens).")],
@@ -21,7 +21,7 @@ class MessageForm(AudienceFields, FlaskForm):
     replies_allowed = BooleanField("Ouders kunnen reageren")
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(PortalForm):
     text = TextAreaField(
         "Uw reactie",
         validators=[DataRequired("Schrijf eerst uw reactie."),

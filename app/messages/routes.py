@@ -9,13 +9,14 @@ from app.messages.forms import ReplyForm
 from app.news.markdown import render_markdown
 from app.models import Message
 from app.pagecache import cached_page
+from app.request_input import db_int
 
 
 @bp.get("")
 @cached_page
 @login_required
 def index():
-    listing = services.messages_for(current_user, request.args.get("pagina", 1, type=int))
+    listing = services.messages_for(current_user, request.args.get("pagina", 1, type=db_int))
     return render_page("messages/index.html", listing=listing, unread=services.unread_count(current_user))
 
 

@@ -9,12 +9,13 @@ from app.messages import services, staff_bp
 from app.messages.forms import MessageForm
 from app.news.markdown import render_markdown
 from app.models import Message
+from app.request_input import db_int
 
 
 @staff_bp.get("")
 @staff_required
 def index():
-    listing = services.managed_messages(current_user, request.args.get("pagina", 1, type=int))
+    listing = services.managed_messages(current_user, request.args.get("pagina", 1, type=db_int))
     return render_page("messages/staff_index.html", listing=listing)
 
 

@@ -1,13 +1,13 @@
 """The Beheer form for a news item. Every message is Dutch."""
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateTimeLocalField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from app.audience import AudienceFields
+from app.forms import PortalForm
 
 
-class NewsForm(AudienceFields, FlaskForm):
+class NewsForm(AudienceFields, PortalForm):
     title = StringField(
         "Titel",
         validators=[DataRequired("Vul een titel in."), Length(max=200, message="De titel mag maximaal 200 tekens zijn.")],

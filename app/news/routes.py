@@ -10,11 +10,12 @@ from app.news import bp, services, staff_bp
 from app.news.forms import NewsForm
 from app.news.markdown import plain_excerpt, render_markdown
 from app.pagecache import cached_page
+from app.request_input import db_int
 from app.storage import UploadError, send_image
 
 
 def _page_number():
-    return request.args.get("pagina", 1, type=int) or 1
+    return request.args.get("pagina", 1, type=db_int) or 1
 
 
 @bp.app_template_filter("markdown")
