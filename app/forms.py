@@ -82,7 +82,8 @@ DUTCH = {
     "Not a valid decimal value.": "Vul een geldig getal in, bijvoorbeeld 12.5.",
     "Not a valid float value.": "Vul een geldig getal in, bijvoorbeeld 12.5.",
     # Flask-WTF's file validators
-    "File does not have an approved extension: {extensions}": "Dit soort bestand kan niet; kies een bestand van het type {extensions}.",
+    "File does not have an approved extension: {extensions}":
+        "Dit soort bestand kan niet; kies een bestand van het type {extensions}.",
     "File does not have an approved extension.": "Dit soort bestand kan niet.",
 }
 # Flask-WTF's own CSRF check raises these without gettext.

@@ -37,7 +37,7 @@ def int_or(value, default=None):
         return default
 
 
-class DatabaseIntConverter(IntegerConverter):
+class DatabaseIntegerConverter(IntegerConverter):
     """Flask's `int` converter, bounded to what an INTEGER column holds."""
 
     def __init__(self, map, fixed_digits=0, min=0, max=MAX_ID, signed=False):  # noqa: A002
@@ -80,7 +80,7 @@ def request_has_nul():
 def init_app(app):
     """Register the bounded int converter (before any route) and the NUL check (before any
     other before_request function, so neither the page cache nor a view sees the byte)."""
-    app.url_map.converters["int"] = DatabaseIntConverter
+    app.url_map.converters["int"] = DatabaseIntegerConverter
 
     @app.before_request
     def refuse_nul_bytes():

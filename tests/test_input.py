@@ -15,9 +15,10 @@ from wtforms import SelectFieldBase
 from app.account.forms import privacy_form
 from app.extensions import db
 from app.forms import DUTCH, FLASK_WTF_CSRF, PortalForm, is_single_line
-from app.models import AgendaItem, NewsItem, User
+from app.models import AgendaItem, Message, NewsItem, User
 from app.privacy import CHILD_FIELDS, PARENT_FIELDS
 from app.request_input import MAX_ID
+from tests.conftest import csrf_from
 from tests.content_helpers import post_form, text_of
 from tests.factories import AdminFactory, GroupFactory, ParentFactory, family, teacher_of
 from tests.input_fuzz import ENGLISH, english_in
@@ -178,8 +179,8 @@ def test_a_line_break_in_a_title_becomes_a_space(school, login_as, path, field, 
 def test_a_line_break_in_a_name_becomes_a_space_but_a_text_keeps_its_lines(school, login_as):
     parent = school["parent"]
     client = login_as(parent)
-    response = post_form(client, "/account/gegevens/wijzigen",
-                         {"first_name": "Marloes\r\n", "last_name": "van\nDijk", "postcode": "", "city": "Zwolle\u2028"})
+    response = post_form(client, "/account/gegevens/wijzigen", {
+        "first_name": "Marloes\r\n", "last_name": "van\nDijk", "postcode": "", "city": "Zwolle\u2028"})
     assert response.status_code in (302, 303), text_of(response)[:500]
     db.session.expire_all()
     user = db.session.get(User, parent.id)
@@ -188,7 +189,6 @@ def test_a_line_break_in_a_name_becomes_a_space_but_a_text_keeps_its_lines(schoo
     office = login_as(school["office"])
     assert post_form(office, "/beheer/berichten/nieuw",
                      {"title": "Titel", "text": "Regel een\r\nRegel twee", "school_wide": "y"}).status_code == 302
-    from app.models import Message
     assert db.session.scalar(select(Message)).text.splitlines() == ["Regel een", "Regel twee"]
 
 
@@ -209,7 +209,7 @@ def test_a_nul_byte_anywhere_is_refused_with_the_dutch_page_and_changes_nothing(
     good = {"first_name": "Marloes", "last_name": "Jansen"}
     for data in ({**good, "first_name": "Mar\x00loes"}, {**good, "veld\x00": "x"}):
         assert _is_invalid_character_page(post_form(user_client, page, data))
-    token = user_client.get(page).get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    token = csrf_from(user_client.get(page).get_data(as_text=True))
     upload = user_client.post("/account/foto", data={"csrf_token": token, "photo": (io.BytesIO(b"x"), "a\x00.png")},
                               content_type="multipart/form-data")
     assert _is_invalid_character_page(upload)
