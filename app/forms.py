@@ -110,8 +110,11 @@ TRANSLATIONS = DutchTranslations()
 
 
 def fold_line_breaks(value):
-    """A single-line value: every run of line breaks / control characters becomes one space."""
-    return _FOLD.sub(" ", value) if isinstance(value, str) else value
+    """A single-line value: every run of line breaks / control characters becomes one space
+    (none at the ends)."""
+    if not isinstance(value, str) or not _FOLD.search(value):
+        return value
+    return _FOLD.sub(" ", value).strip()
 
 
 def is_single_line(field):

@@ -29,14 +29,6 @@ def db_int(value):
     return number
 
 
-def int_or(value, default=None):
-    """`db_int(value)`, or `default` when it is not a number in range."""
-    try:
-        return db_int(value)
-    except (TypeError, ValueError):
-        return default
-
-
 class DatabaseIntegerConverter(IntegerConverter):
     """Flask's `int` converter, bounded to what an INTEGER column holds."""
 
