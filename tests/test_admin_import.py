@@ -546,3 +546,21 @@ def test_dutch_particles_are_stored_lower_case_and_the_preview_sorts_on_the_main
     # The same file again changes nothing: "Van" in the file is the stored "van".
     again = upload(office, make_csv(rows, header=header)).get_data(as_text=True)
     assert summary(again)["leerlingen ongewijzigd"] == 5 and "Er is niets te importeren" in again
+
+
+def test_a_foreign_address_shows_its_country_in_beheer_and_to_the_parents(app, office):
+    header = HEADER + ["Land"]
+    data = make_csv([row("8701", "Jip", "Bos", p1=("Ilse", "Bos", "ilse@example.nl"), Straat="Hauptstraße",
+                         Huisnummer="12", Postcode="47533", Woonplaats="Kleve") + ["Duitsland"]], header=header)
+    assert commit(office, upload(office, data).get_data(as_text=True)).status_code == 302
+    child = db.session.scalar(select(Child).where(Child.student_number == "8701"))
+    page = office.get(f"/beheer/school/leerlingen/{child.id}").get_data(as_text=True)
+    assert re.search(r'name="country"[^>]*value="Duitsland"|value="Duitsland"[^>]*name="country"', page)
+    parent = db.session.scalar(select(User).where(User.login_name == "ilse@example.nl"))
+    parent.password_hash = AdminFactory.build().password_hash
+    parent.activated_at = parent.created_at
+    db.session.commit()
+    own = login_client(app, parent).get(f"/kinderen/{child.id}").get_data(as_text=True)
+    assert "<dt>Land</dt><dd>Duitsland</dd>" in own and "47533" in own
+    card = office.get(f"/groepen/{child.group_id}").get_data(as_text=True)
+    assert "Hauptstraße 12, 47533 Kleve, Duitsland" in card
