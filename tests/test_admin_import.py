@@ -475,12 +475,25 @@ def jpeg_bytes():
     return buffer.getvalue()
 
 
+def huge_png():
+    """Only the header of a PNG of 100,000 × 100,000 pixels: too large for Pillow to open."""
+    import struct
+    import zlib
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 100_000, 100_000, 8, 2, 0, 0, 0))
+            + chunk(b"IEND", b""))
+
+
 @pytest.mark.parametrize("data, message", [
     (make_csv([row("1"), row("2")]).replace(b"Ermelo", b"Erm\x00lo", 2)[:-20] + b"\r\n",
      "Regel 2 van het bestand bevat een NUL-teken"),
     (b"Leerlingnummer;Roepnaam\r\n1;Jip\x00\r\n", "Regel 2 van het bestand bevat een NUL-teken"),
     (png_bytes(), "Dit is een afbeelding (PNG), geen CSV-bestand."),
     (jpeg_bytes(), "Dit is een afbeelding (JPEG), geen CSV-bestand."),
+    (huge_png(), "Dit is een afbeelding, geen CSV-bestand."),
     (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", "Dit is een PDF-bestand, geen CSV-bestand."),
     (make_csv([row("1")], encoding="utf-16-le"), "Unicode-tekst"),  # UTF-16 without a byte order mark
 ])
@@ -497,13 +510,17 @@ def test_a_nul_byte_or_an_image_gets_its_own_message(office, data, message):
 
 def test_unlikely_birth_dates_are_warnings_per_row_and_still_import(office):
     today = date.today()
+
+    def years_ago(years):  # on 29 February: the 28th
+        return date(today.year - years, today.month, min(today.day, 28 if today.month == 2 else today.day))
+
     born = {
-        "8501": today.replace(year=today.year - 7),                      # fine
-        "8502": today.replace(year=today.year - 3) + timedelta(days=1),  # still 2
-        "8503": today.replace(year=today.year - 15),                     # 15
-        "8504": today + timedelta(days=30),                              # not born yet
-        "8505": today.replace(year=today.year - 3),                      # just 3: fine
-        "8506": today.replace(year=today.year - 15) + timedelta(days=1),  # still 14: fine
+        "8501": years_ago(7),                          # fine
+        "8502": years_ago(3) + timedelta(days=1),      # still 2
+        "8503": years_ago(15),                         # 15
+        "8504": today + timedelta(days=30),            # not born yet
+        "8505": years_ago(3),                          # just 3: fine
+        "8506": years_ago(15) + timedelta(days=1),     # still 14: fine
     }
     data = make_csv([row(number, f"Kind{number}", "Bos", born=f"{day:%d-%m-%Y}") for number, day in born.items()])
     html = upload(office, data).get_data(as_text=True)

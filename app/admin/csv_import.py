@@ -130,11 +130,16 @@ IMAGE_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "AVIF", "ICO")
 
 
 def _image_format(data):
+    """The image format of the bytes ("PNG"), "" for an image too large to look at, or None."""
     from PIL import Image, UnidentifiedImageError
 
+    Image.init()
+    formats = [name for name in IMAGE_FORMATS if name in Image.OPEN]  # a Pillow without AVIF: the rest
     try:
-        with Image.open(io.BytesIO(data), formats=IMAGE_FORMATS) as image:
+        with Image.open(io.BytesIO(data), formats=formats) as image:
             return image.format
+    except Image.DecompressionBombError:
+        return ""
     except (UnidentifiedImageError, OSError, ValueError):
         pass
     if data[4:8] == b"ftyp":  # HEIC photos (iPhone) and videos: ISO media files
@@ -196,9 +201,9 @@ def decode(data):
         raise FileProblem("Dit is een PDF-bestand, geen CSV-bestand. Exporteer de leerlingen uit de "
                           "leerlingadministratie als CSV-bestand en importeer dat bestand.")
     image = _image_format(data)
-    if image:
-        raise FileProblem(f"Dit is een afbeelding ({image}), geen CSV-bestand. Kies het CSV-bestand met de "
-                          f"leerlingen uit de leerlingadministratie.")
+    if image is not None:
+        raise FileProblem(f"Dit is een afbeelding{f' ({image})' if image else ''}, geen CSV-bestand. Kies het "
+                          f"CSV-bestand met de leerlingen uit de leerlingadministratie.")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(data):
         raise FileProblem("Dit bestand is opgeslagen als 'Unicode-tekst' (UTF-16) en kan niet gelezen worden. "
                           "Sla het op als 'CSV UTF-8' of 'CSV (gescheiden door lijstscheidingsteken)'.")

@@ -1,7 +1,7 @@
 """Beheer for the office in Chromium: creating a parent (activation mail through Redis, the
 worker and SMTP), the import preview, the htmx interactions, axe-core and 360 px."""
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
@@ -70,7 +70,7 @@ def test_import_preview_with_a_bad_row_then_import(page, mobile_page, tmp_path):
             "1001;Zoë;Prins;03-10-2019;3;Renée;Prins;renee@example.nl\r\n"
             "1002;Daan;Bos;31-02-2018;5;Ilse;Bos;ilse@example.nl\r\n"
             "1003;Noor;Vos;09-09-2017;9;Eva;Vos;eva@example.nl\r\n"
-            f"1004;Jip;Van Dam;{date.today().replace(year=date.today().year - 2):%d-%m-%Y};3;Ruud;Van Dam;ruud@example.nl\r\n")
+            f"1004;Jip;Van Dam;{date.today() - timedelta(days=2 * 365 + 100):%d-%m-%Y};3;Ruud;Van Dam;ruud@example.nl\r\n")
     path = tmp_path / "leerlingen.csv"
     path.write_bytes(data.encode("cp1252"))
     office = AdminFactory()
