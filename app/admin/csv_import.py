@@ -576,7 +576,7 @@ def make_plan(parsed, today=None):
                 first_parent[parent["login"]] = (row.line, parent)
             elif (earlier[1]["first_name"].lower(), earlier[1]["last_name"].lower()) != \
                     (parent["first_name"].lower(), parent["last_name"].lower()):
-                other = f"{earlier[1]['first_name']} {earlier[1]['last_name']}".strip()
+                other = display_name(earlier[1]["first_name"], earlier[1]["last_name"])
                 row.errors.append(f"Het e-mailadres {parent['email']} staat in regel {earlier[0]} bij een andere "
                                   f"ouder ({other}). Eén e-mailadres is één account: elke ouder heeft een eigen "
                                   f"e-mailadres nodig.")
