@@ -222,3 +222,14 @@ def test_school_year_preview(klas):
     GroupFactory(name="4", level=4, school_year="2026-2027")
     page = klas["office"].get("/beheer/school/nieuw-schooljaar").get_data(as_text=True)
     assert names_in(between(page, "Namen<span", "</ul>"), r"<li>(.*?)</li>") == PUPILS_IN_ORDER
+
+
+def test_sort_names_command_repairs_keys_written_around_the_orm(app):
+    child = ChildFactory(first_name="Jip", last_name="van Dam")
+    db.session.execute(text("UPDATE children SET last_name = 't Hart', sort_name = 'stale'"))  # a Core write
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["sort-names"])
+    assert "sort-names: 1 sorteersleutels bijgewerkt." in result.output
+    db.session.expire_all()
+    assert db.session.execute(text("SELECT sort_name FROM children")).scalar() == "hart jip t"
+    assert child.id
