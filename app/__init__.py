@@ -107,13 +107,16 @@ def _register_blueprints(app):
 
 
 def _register_template_helpers(app):
-    from app import formatting
+    from app import formatting, names
     from app.menu import has_endpoint, menu_for, staff_sections
 
     app.jinja_env.filters["datum"] = formatting.date_nl
     app.jinja_env.filters["datum_kort"] = formatting.date_short_nl
     app.jinja_env.filters["tijd"] = formatting.time_nl
     app.jinja_env.filters["datumtijd"] = formatting.datetime_nl
+    # Names of people: the one display function and the one order (app/names.py).
+    app.jinja_env.filters["op_naam"] = names.sorted_by_name
+    app.jinja_env.globals["display_name"] = names.display_name
 
     @app.context_processor
     def portal_context():

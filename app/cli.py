@@ -18,6 +18,23 @@ def register_cli(app):
         run_demo(echo=click.echo)
         click.echo("demo-data: klaar. Inloggen kan met de demo-accounts uit README.md.")
 
+    @app.cli.command("sort-names")
+    def sort_names():
+        """Bereken de sorteersleutel van elke naam opnieuw (na een wijziging van app/names.py)."""
+        from app.extensions import db
+        from app.models import Child, User
+        from app.names import sort_key
+
+        changed = 0
+        for model in (User, Child):
+            for person in db.session.scalars(select(model)):
+                key = sort_key(person.first_name, person.last_name, getattr(person, "login_name", ""))
+                if person.sort_name != key:
+                    person.sort_name = key
+                    changed += 1
+        db.session.commit()
+        click.echo(f"sort-names: {changed} sorteersleutels bijgewerkt.")
+
     from app.notifications.cli import register as register_notifications_cli
 
     register_notifications_cli(app)

@@ -28,6 +28,7 @@ from sqlalchemy.orm import selectinload
 from app.audit import record_change
 from app.extensions import db
 from app.formatting import MONTHS
+from app.names import person_sort_key
 from app.models import (
     Child,
     ContactNumber,
@@ -271,7 +272,8 @@ def _photo_urls(photo_id):
 def format_address(person):
     line1 = " ".join(part for part in (person.street, person.house_number) if part)
     line2 = " ".join(part for part in (person.postcode, person.city) if part)
-    return ", ".join(part for part in (line1, line2) if part)
+    # A foreign address names its country (pupils: Child.country; empty is the Netherlands).
+    return ", ".join(part for part in (line1, line2, getattr(person, "country", "")) if part)
 
 
 def format_birthday(value):
@@ -341,9 +343,9 @@ def group_roster(viewer, group):
         select(Child)
         .where(Child.group_id == group.id, Child.left_at.is_(None))
         .options(selectinload(Child.guardianships).selectinload(Guardianship.parent))
-        .order_by(Child.first_name, Child.last_name, Child.id)
+        .order_by(Child.sort_name, Child.id)
     ).all()
-    teachers = sorted(group.teachers, key=lambda t: (t.last_name, t.first_name))
+    teachers = sorted(group.teachers, key=person_sort_key)
     parents = {link.parent.id: link.parent for c in children for link in c.guardianships
                if link.parent.is_active}
     people_ids = set(parents) | {t.id for t in teachers}
@@ -366,7 +368,7 @@ def group_roster(viewer, group):
     for child in children:
         own_parents = sorted(
             (link.parent for link in child.guardianships if link.parent.id in parent_cards),
-            key=lambda p: (p.first_name, p.id),
+            key=person_sort_key,
         )
         pupils.append(child_card(viewer, child, levels, [parent_cards[p.id] for p in own_parents]))
     teacher_cards = [parent_card(viewer, t, memberships[t.id], levels) for t in teachers]

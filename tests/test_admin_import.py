@@ -3,6 +3,7 @@ changed files, bad rows, encodings and delimiters."""
 import csv
 import io
 import re
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from app.admin import csv_import
 from app.extensions import db
 from app.models import AccountToken, AuditEntry, Child, Group, Guardianship, Role, User
 from tests.conftest import csrf_from, login_client, mail_text
-from tests.factories import AdminFactory, ParentFactory, TeacherFactory
+from tests.factories import AdminFactory, ParentFactory, TeacherFactory, png_bytes
 
 SAMPLE = Path(__file__).resolve().parent.parent / "app" / "data" / "voorbeeld-leerlingen.csv"
 HEADER = ["Leerlingnummer", "Roepnaam", "Tussenvoegsel", "Achternaam", "Geboortedatum", "Geslacht", "Groep",
@@ -354,3 +355,229 @@ def test_sample_file_can_be_downloaded(office):
     assert response.status_code == 200
     assert "attachment" in response.headers["Content-Disposition"]
     assert response.data == SAMPLE.read_bytes()
+
+
+# --- what trying it as a school found (issue 12) ------------------------------------------------
+
+def preview_rows(html, section_id):
+    """[(line, pupil, [messages])] of a preview table (foutieve rijen, let op)."""
+    part = html.split(f'id="{section_id}"', 1)[1].split("</section>", 1)[0]
+    found = []
+    for line, pupil, reasons in re.findall(r'data-label="Regel">(\d+)</th><td data-label="Leerling">(.*?)</td>\s*'
+                                           r'<td data-label="[^"]+"><ul class="reasons">(.*?)</ul>', part, re.S):
+        found.append((int(line), unescape(pupil), [unescape(m) for m in re.findall(r"<li>(.*?)</li>", reasons)]))
+    return found
+
+
+def unescape(text):
+    import html as html_module
+
+    return html_module.unescape(text)
+
+
+@pytest.mark.parametrize("sep_line, delimiter", [(b"sep=;\r\n", ";"), (b"sep=,\r\n", ","), (b'"sep=;"\r\n', ";"),
+                                                 (b"SEP=;;;;\r\n", ";")])
+def test_an_excel_sep_line_is_understood(office, sep_line, delimiter):
+    data = sep_line + make_csv([row("8001", "Noëlle", "Bos"), row("8002", born="31-02-2019")], delimiter=delimiter)
+    html = upload(office, data).get_data(as_text=True)
+    assert summary(html)["nieuwe leerlingen"] == 1
+    # Line numbers are the file's own: the sep line is line 1, the header line 2.
+    assert [(line, reasons[0][:30]) for line, _, reasons in preview_rows(html, "fouten-kop")] == \
+        [(4, "Geboortedatum '31-02-2019' is ")]
+    assert commit(office, html, skip=True).status_code == 302
+    assert db.session.scalar(select(Child.first_name).where(Child.student_number == "8001")) == "Noëlle"
+
+
+def test_an_unknown_separator_in_the_sep_line_is_refused(office):
+    response = upload(office, b"sep=|\r\n" + make_csv([row("1")], delimiter="|"))
+    assert response.status_code == 422
+    assert "noemt een scheidingsteken dat niet wordt ondersteund" in unescape(response.get_data(as_text=True))
+
+
+def mixed_file():
+    lines = [make_csv([row("8101", "Noëlle", "Bos", p1=("Renée", "Bos", "renee@example.nl"))]),          # UTF-8
+             make_csv([row("8102", "Zoë", "Prins", p1=("Daniël", "Prins", "d@example.nl"))], encoding="cp1252")]
+    return lines[0] + lines[1].split(b"\r\n", 1)[1]  # header and line 2 in UTF-8, line 3 in Windows-1252
+
+
+def test_a_file_that_mixes_utf8_and_windows_1252_is_refused_naming_the_line(office):
+    before = snapshot()
+    response = upload(office, mixed_file())
+    text = unescape(response.get_data(as_text=True))
+    assert response.status_code == 422
+    assert "Het bestand mengt twee tekensets: regel 3 is Windows-1252 (ANSI) en regel 2 is UTF-8" in text
+    assert "NoÃ«lle" in text  # the message says what would have happened
+    assert snapshot() == before
+    # Both halves on one line: that line is named.
+    one_line = "Leerlingnummer;Roepnaam;Achternaam;Geboortedatum;Groep\r\n1;Jip;Bos;01-01-2019;3\r\n".encode() + \
+        "2;Noëlle;".encode() + "Zoë;01-01-2019;3\r\n".encode("cp1252")
+    text = unescape(upload(office, one_line).get_data(as_text=True))
+    assert "Regel 3 van het bestand bevat zowel UTF-8- als Windows-1252-tekens" in text
+    assert snapshot() == before
+
+
+def test_a_line_break_inside_a_quoted_value_is_refused_for_that_row(office):
+    data = make_csv([row("8201", "Jip\r\nJansen"), row("8202", "Sam", Straat="Dorps\nstraat"), row("8203", "Mila", "Bos"),
+                     row("8204", born="31-02-2019")])
+    html = upload(office, data).get_data(as_text=True)
+    bad = preview_rows(html, "fouten-kop")
+    # Each row is named by the line it starts on: 8201 spans lines 2-3, 8202 lines 4-5.
+    assert [(line, reasons[0]) for line, _, reasons in bad[:2]] == [
+        (2, "Roepnaam bevat een regelovergang (Enter) binnen aanhalingstekens. Zet de waarde op één regel."),
+        (4, "Straat bevat een regelovergang (Enter) binnen aanhalingstekens. Zet de waarde op één regel.")]
+    assert bad[2][0] == 7  # line numbers after them are still the file's
+    assert commit(office, html, skip=True).status_code == 302
+    assert sorted(db.session.scalars(select(Child.student_number))) == ["8203"]
+
+
+@pytest.mark.parametrize("postcode, country, stored", [
+    ("3851ab", None, ("3851 AB", "")),
+    ("3851 AB", "Nederland", ("3851 AB", "")),
+    ("47533", "Duitsland", ("47533", "Duitsland")),
+    ("B-2000", "België", ("B-2000", "België")),
+    ("", None, ("", "")),
+])
+def test_good_postcodes_and_foreign_addresses(office, postcode, country, stored):
+    header = HEADER + (["Land"] if country is not None else [])
+    values = row("8301", Postcode=postcode) + ([country] if country is not None else [])
+    html = upload(office, make_csv([values], header=header)).get_data(as_text=True)
+    assert summary(html)["foutieve rijen"] == 0
+    assert commit(office, html).status_code == 302
+    child = db.session.scalar(select(Child).where(Child.student_number == "8301"))
+    assert (child.postcode, child.country) == stored
+
+
+@pytest.mark.parametrize("postcode, country, message", [
+    ("0851 AB", None, "Postcode '0851 AB' is geen Nederlandse postcode (zoals 3851 AA). Woont de leerling in het "
+                      "buitenland? Zet het land dan in de kolom Land."),
+    ("3851 SS", None, "Postcode '3851 SS' is geen Nederlandse postcode"),
+    ("47533", None, "Postcode '47533' is geen Nederlandse postcode"),
+    ("47533", "", "Postcode '47533' is geen Nederlandse postcode"),
+    ("3851", "Nederland", "Postcode '3851' is geen Nederlandse postcode"),
+    ("47533!", "Duitsland", "Postcode '47533!' is geen geldige postcode."),
+    ("47533", "123", "Land '123' is geen landnaam."),
+])
+def test_bad_postcodes_are_bad_rows(office, postcode, country, message):
+    header = HEADER + (["Land"] if country is not None else [])
+    values = row("8401", Postcode=postcode) + ([country] if country is not None else [])
+    before = snapshot()
+    html = upload(office, make_csv([values], header=header)).get_data(as_text=True)
+    assert [reasons for _, _, reasons in preview_rows(html, "fouten-kop")][0][0].startswith(message)
+    assert commit(office, html).status_code == 422
+    assert snapshot() == before
+
+
+def jpeg_bytes():
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (10, 120, 200)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def huge_png():
+    """Only the header of a PNG of 100,000 × 100,000 pixels: too large for Pillow to open."""
+    import struct
+    import zlib
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 100_000, 100_000, 8, 2, 0, 0, 0))
+            + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("data, message", [
+    (make_csv([row("1"), row("2")]).replace(b"Ermelo", b"Erm\x00lo", 2)[:-20] + b"\r\n",
+     "Regel 2 van het bestand bevat een NUL-teken"),
+    (b"Leerlingnummer;Roepnaam\r\n1;Jip\x00\r\n", "Regel 2 van het bestand bevat een NUL-teken"),
+    (png_bytes(), "Dit is een afbeelding (PNG), geen CSV-bestand."),
+    (jpeg_bytes(), "Dit is een afbeelding (JPEG), geen CSV-bestand."),
+    (huge_png(), "Dit is een afbeelding, geen CSV-bestand."),
+    (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", "Dit is een PDF-bestand, geen CSV-bestand."),
+    (make_csv([row("1")], encoding="utf-16-le"), "Unicode-tekst"),  # UTF-16 without a byte order mark
+])
+def test_a_nul_byte_or_an_image_gets_its_own_message(office, data, message):
+    before = snapshot()
+    response = upload(office, data)
+    text = unescape(response.get_data(as_text=True))
+    assert response.status_code == 422
+    assert message in text
+    if "Unicode" not in message:
+        assert "UTF-16" not in text
+    assert snapshot() == before
+
+
+def test_unlikely_birth_dates_are_warnings_per_row_and_still_import(office):
+    today = date.today()
+
+    def years_ago(years):  # on 29 February: the 28th
+        return date(today.year - years, today.month, min(today.day, 28 if today.month == 2 else today.day))
+
+    born = {
+        "8501": years_ago(7),                          # fine
+        "8502": years_ago(3) + timedelta(days=1),      # still 2
+        "8503": years_ago(15),                         # 15
+        "8504": today + timedelta(days=30),            # not born yet
+        "8505": years_ago(3),                          # just 3: fine
+        "8506": years_ago(15) + timedelta(days=1),     # still 14: fine
+    }
+    data = make_csv([row(number, f"Kind{number}", "Bos", born=f"{day:%d-%m-%Y}") for number, day in born.items()])
+    html = upload(office, data).get_data(as_text=True)
+    assert summary(html)["foutieve rijen"] == 0
+    assert "Let op (3 rijen)" in html
+    warned = preview_rows(html, "let-op-kop")
+    assert warned == [
+        (3, "Kind8502 Bos (8502)", [f"Geboortedatum {born['8502']:%d-%m-%Y}: de leerling is 2 jaar, jonger dan 3. "
+                                   f"Klopt de datum?"]),
+        (4, "Kind8503 Bos (8503)", [f"Geboortedatum {born['8503']:%d-%m-%Y}: de leerling is 15 jaar, ouder dan 14. "
+                                   f"Klopt de datum?"]),
+        (5, "Kind8504 Bos (8504)", [f"Geboortedatum {born['8504']:%d-%m-%Y} ligt in de toekomst. Klopt de datum?"]),
+    ]
+    assert commit(office, html).status_code == 302
+    stored = dict(db.session.execute(select(Child.student_number, Child.birth_date)).all())
+    assert stored == born
+
+
+def test_dutch_particles_are_stored_lower_case_and_the_preview_sorts_on_the_main_surname(office):
+    header = HEADER[:12] + ["Ouder 1 tussenvoegsel"] + HEADER[12:]
+    rows = [row("8601", "Daan", "De Vries", p1=("Karin", "Vries", "karin@example.nl"), Tussenvoegsel=""),
+            row("8602", "Jip", "Dam", p1=("Ruud", "Dam", "ruud@example.nl"), Tussenvoegsel="Van"),
+            row("8603", "Anna", "Hart", p1=("Tom", "Hart", "tom@example.nl"), Tussenvoegsel="t"),
+            row("8604", "Bo", "Berg", p1=("Ida", "Berg", "ida@example.nl"), Tussenvoegsel="Van Den"),
+            row("8605", "Mila", "Bakker", p1=("Noor", "Bakker", "noor@example.nl"))]
+    infixes = {"8601": "De", "8602": "Van", "8603": "t", "8604": "van den", "8605": ""}
+    rows = [r[:12] + [infixes[r[0]]] + r[12:] for r in rows]
+    rows[0][3], rows[0][2] = "Vries", "De"  # De + Vries for the pupil as well
+    html = upload(office, make_csv(rows, header=header)).get_data(as_text=True)
+    new = [unescape(name) for name in re.findall(r'<td data-label="Naam">(.*?)</td>', html)]
+    assert new == ["Mila Bakker", "Bo van den Berg", "Jip van Dam", "Anna 't Hart", "Daan de Vries"]
+    parents = html.split('id="ouders-kop"', 1)[1].split("</section>", 1)[0]
+    assert [unescape(n) for n in re.findall(r"<li>(.*?) – ", parents)] == \
+        ["Noor Bakker", "Ida van den Berg", "Ruud van Dam", "Tom 't Hart", "Karin de Vries"]
+    assert commit(office, html).status_code == 302
+    stored = dict(db.session.execute(select(Child.student_number, Child.last_name)).all())
+    assert stored == {"8601": "de Vries", "8602": "van Dam", "8603": "'t Hart", "8604": "van den Berg",
+                      "8605": "Bakker"}
+    assert db.session.scalar(select(User.last_name).where(User.login_name == "ruud@example.nl")) == "van Dam"
+    # The same file again changes nothing: "Van" in the file is the stored "van".
+    again = upload(office, make_csv(rows, header=header)).get_data(as_text=True)
+    assert summary(again)["leerlingen ongewijzigd"] == 5 and "Er is niets te importeren" in again
+
+
+def test_a_foreign_address_shows_its_country_in_beheer_and_to_the_parents(app, office):
+    header = HEADER + ["Land"]
+    data = make_csv([row("8701", "Jip", "Bos", p1=("Ilse", "Bos", "ilse@example.nl"), Straat="Hauptstraße",
+                         Huisnummer="12", Postcode="47533", Woonplaats="Kleve") + ["Duitsland"]], header=header)
+    assert commit(office, upload(office, data).get_data(as_text=True)).status_code == 302
+    child = db.session.scalar(select(Child).where(Child.student_number == "8701"))
+    page = office.get(f"/beheer/school/leerlingen/{child.id}").get_data(as_text=True)
+    assert re.search(r'name="country"[^>]*value="Duitsland"|value="Duitsland"[^>]*name="country"', page)
+    parent = db.session.scalar(select(User).where(User.login_name == "ilse@example.nl"))
+    parent.password_hash = AdminFactory.build().password_hash
+    parent.activated_at = parent.created_at
+    db.session.commit()
+    own = login_client(app, parent).get(f"/kinderen/{child.id}").get_data(as_text=True)
+    assert "<dt>Land</dt><dd>Duitsland</dd>" in own and "47533" in own
+    card = office.get(f"/groepen/{child.group_id}").get_data(as_text=True)
+    assert "Hauptstraße 12, 47533 Kleve, Duitsland" in card

@@ -1,5 +1,5 @@
 """The new school year: a preview, then every pupil one group up in one step."""
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 from app.access import is_current_parent, parent_group_ids
 from app.admin.school_year import plan_school_year
 from app.extensions import db
-from app.models import AuditEntry, Child, Group
+from app.formatting import date_nl as datum, time_nl as tijd
+from app.models import AuditEntry, Child, Group, utcnow
 from tests.conftest import csrf_from, login_client
 from tests.factories import AdminFactory, ChildFactory, GroupFactory, GuardianshipFactory, ParentFactory, teacher_of
 
@@ -129,3 +130,51 @@ def test_parallel_groups_keep_their_letter(app):
     plan = plan_school_year()
     targets = {move.group.name: move.target.name if move.target else None for move in plan.moves}
     assert targets["4a"] == "5a" and targets["4b"] == "5b"
+
+
+# --- a second move of the same school year (issue 12) ------------------------------------------
+
+WARNING = "Let op: dit schooljaar is al overgezet."
+
+
+def test_a_second_move_of_the_same_school_year_warns_and_needs_an_explicit_tick(app, school):
+    pupil = ChildFactory(first_name="Sem", group=school["3"])
+    office = login_client(app, AdminFactory(first_name="Karin", last_name="Administratie"))
+    page = office.get(URL).get_data(as_text=True)
+    assert WARNING not in page and 'name="again"' not in page
+    assert office.post(URL, data={"csrf_token": csrf_from(page), "from_year": "2026-2027",
+                                  "actie": "uitvoeren"}).status_code == 302
+
+    page = office.get(URL).get_data(as_text=True)
+    assert "Van 2027-2028 naar 2028-2029" in page
+    assert WARNING in page
+    moved_at = db.session.scalar(select(func.max(AuditEntry.created_at)))
+    assert (f"Op {datum(moved_at)} om {tijd(moved_at)} heeft Karin Administratie alle leerlingen een groep hoger "
+            f"gezet; de groepen staan nu op schooljaar 2027-2028.") in page
+    assert 'name="again"' in page
+
+    # Without the tick: refused, nothing changes.
+    before = state()
+    response = office.post(URL, data={"csrf_token": csrf_from(page), "from_year": "2027-2028", "actie": "uitvoeren"})
+    assert response.status_code == 422
+    assert "Dit schooljaar is al overgezet. Vink aan dat u alle leerlingen echt nóg een groep hoger wilt zetten" in \
+        response.get_data(as_text=True)
+    assert state() == before
+    # With it: the office meant it.
+    response = office.post(URL, data={"csrf_token": csrf_from(page), "from_year": "2027-2028", "actie": "uitvoeren",
+                                      "again": "y"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Child, pupil.id).group.name == "5" and state()["years"] == ["2028-2029"]
+
+
+@pytest.mark.parametrize("days_ago, warned", [(299, True), (301, False)])
+def test_only_a_recent_move_counts_as_this_school_year(app, school, days_ago, warned):
+    pupil = ChildFactory(group=school["4"])
+    db.session.add(AuditEntry(actor_id=None, subject_type="child", subject_id=pupil.id, action="nieuw schooljaar",
+                              fields=["group"], created_at=utcnow() - timedelta(days=days_ago)))
+    db.session.commit()
+    page = login_client(app, AdminFactory()).get(URL).get_data(as_text=True)
+    assert (WARNING in page) is warned
+    if warned:  # the account that did it was erased meanwhile: the sentence still reads
+        assert "zijn alle leerlingen een groep hoger gezet" in page

@@ -29,12 +29,21 @@ from app.audit import record_change
 from app.auth.services import normalise_login
 from app.extensions import db
 from app.models import Child, Group, Guardianship, Role, User
+from app.names import display_name, normalise_surname, sort_key
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
 DELIMITERS = {";": "puntkomma (;)", ",": "komma (,)", "\t": "tab"}
 EMAIL_RE = re.compile(r"^[^@\s;,<>]+@[^@\s;,<>]+\.[^@\s;,<>]+$")
-POSTCODE_RE = re.compile(r"^(\d{4})\s*([A-Za-z]{2})$")
+# A Dutch postcode: four digits, the first not 0, and two letters other than SA, SD and SS
+# (PostNL does not use those).
+POSTCODE_RE = re.compile(r"^([1-9]\d{3})\s?(?!SA|SD|SS)([A-Z]{2})$", re.IGNORECASE)
+FOREIGN_POSTCODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 -]{1,9}$")
+COUNTRY_RE = re.compile(r"^[^\W\d_]+(?:[ .'-]+[^\W\d_]+)*\.?$")
+# What the Land column may say for a Dutch address (stored as an empty country).
+NETHERLANDS = {"nederland", "nl", "nld", "the netherlands", "netherlands", "holland", "koninkrijk der nederlanden"}
+# The age a pupil of a primary school has: outside it the preview warns (the row still imports).
+YOUNGEST_AGE, OLDEST_AGE = 3, 14
 BAD_ROWS_MESSAGE = ("Het bestand heeft foutieve rijen. Pas ze aan en upload het bestand opnieuw, of kies "
                     "uitdrukkelijk om ze over te slaan. Er is niets geïmporteerd.")
 
@@ -73,6 +82,7 @@ COLUMNS = [
     Column("house_number", "Huisnummer", False, ("huisnr",), 20),
     Column("postcode", "Postcode", False, (), 10),
     Column("city", "Woonplaats", False, ("plaats",), 80),
+    Column("country", "Land", False, ("woonland",), 60),
     *_parent_columns(1),
     *_parent_columns(2),
 ]
@@ -87,7 +97,7 @@ NO = {"nee", "n", "0", "onwaar", "no", "false", ""}
 # Labels of pupil fields in the preview.
 CHILD_LABELS = {"first_name": "roepnaam", "last_name": "achternaam", "birth_date": "geboortedatum",
                 "gender": "geslacht", "group": "groep", "street": "straat", "house_number": "huisnummer",
-                "postcode": "postcode", "city": "woonplaats", "left_at": "oud-leerling"}
+                "postcode": "postcode", "city": "woonplaats", "country": "land", "left_at": "oud-leerling"}
 
 
 class FileProblem(ValueError):
@@ -111,6 +121,75 @@ def normalise_group_name(text):
 
 # --- reading the file ------------------------------------------------------------------------
 
+SAVE_AS = "Sla het bestand in Excel op met 'Opslaan als' → 'CSV UTF-8' en importeer dat bestand."
+# A multi-byte UTF-8 character; Windows-1252 text practically never contains one.
+UTF8_CHARACTER = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+ENCODING_LABELS = {"utf8": "UTF-8", "cp1252": "Windows-1252 (ANSI)"}
+# Pictures someone may pick by mistake; Pillow recognises them by their content.
+IMAGE_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "AVIF", "ICO")
+
+
+def _image_format(data):
+    """The image format of the bytes ("PNG"), "" for an image too large to look at, or None."""
+    from PIL import Image, UnidentifiedImageError
+
+    Image.init()
+    formats = [name for name in IMAGE_FORMATS if name in Image.OPEN]  # a Pillow without AVIF: the rest
+    try:
+        with Image.open(io.BytesIO(data), formats=formats) as image:
+            return image.format
+    except Image.DecompressionBombError:
+        return ""
+    except (UnidentifiedImageError, OSError, ValueError):
+        pass
+    if data[4:8] == b"ftyp":  # HEIC photos (iPhone) and videos: ISO media files
+        return "HEIC"
+    return None
+
+
+def _looks_utf16(data):
+    """UTF-16 without a byte order mark: every other byte of (mostly ASCII) text is NUL."""
+    sample = data[:4096]
+    even, odd = sample[0::2], sample[1::2]
+    if len(odd) < 8:
+        return False
+    shares = sorted((even.count(0) / len(even), odd.count(0) / len(odd)))
+    return shares[1] > 0.3 and shares[0] < 0.05
+
+
+def _line_of(data, index):
+    return data.count(b"\n", 0, index) + 1
+
+
+def _decode_lines(data, has_bom):
+    """UTF-8 or Windows-1252; refused when lines of both are mixed (text pasted together from
+    two exports), which one encoding for the whole file would turn into 'NoÃ«lle'."""
+    first = ("utf8", 1) if has_bom else None
+    for number, line in enumerate(data.split(b"\n"), 1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            kind = "utf8"
+        except UnicodeDecodeError:
+            if UTF8_CHARACTER.search(line):
+                raise FileProblem(f"Regel {number} van het bestand bevat zowel UTF-8- als Windows-1252-tekens "
+                                  f"(ANSI): zo worden namen verminkt (bijvoorbeeld 'NoÃ«lle' in plaats van "
+                                  f"'Noëlle'). {SAVE_AS}") from None
+            kind = "cp1252"
+        if first is None:
+            first = (kind, number)
+        elif kind != first[0]:
+            raise FileProblem(f"Het bestand mengt twee tekensets: regel {number} is {ENCODING_LABELS[kind]} en "
+                              f"regel {first[1]} is {ENCODING_LABELS[first[0]]}. Zo worden namen verminkt "
+                              f"(bijvoorbeeld 'NoÃ«lle' in plaats van 'Noëlle'). {SAVE_AS}")
+    try:
+        return data.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError:
+        raise FileProblem("De tekens in dit bestand zijn niet te lezen: het is geen UTF-8 en geen "
+                          "Windows-1252 (ANSI). Sla het bestand opnieuw op als 'CSV UTF-8'.") from None
+
+
 def decode(data):
     """(text, encoding label): UTF-8 (with or without BOM) or Windows-1252; anything else refused."""
     if not data or not data.strip():
@@ -118,25 +197,52 @@ def decode(data):
     if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
         raise FileProblem("Dit is een Excel-bestand, geen CSV-bestand. Kies in Excel 'Opslaan als' → "
                           "'CSV UTF-8' of 'CSV (gescheiden door lijstscheidingsteken)' en importeer dat bestand.")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
+    if data.startswith(b"%PDF-"):
+        raise FileProblem("Dit is een PDF-bestand, geen CSV-bestand. Exporteer de leerlingen uit de "
+                          "leerlingadministratie als CSV-bestand en importeer dat bestand.")
+    image = _image_format(data)
+    if image is not None:
+        raise FileProblem(f"Dit is een afbeelding{f' ({image})' if image else ''}, geen CSV-bestand. Kies het "
+                          f"CSV-bestand met de leerlingen uit de leerlingadministratie.")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(data):
         raise FileProblem("Dit bestand is opgeslagen als 'Unicode-tekst' (UTF-16) en kan niet gelezen worden. "
                           "Sla het op als 'CSV UTF-8' of 'CSV (gescheiden door lijstscheidingsteken)'.")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise FileProblem(f"Regel {_line_of(data, nul)} van het bestand bevat een NUL-teken (een "
+                          f"onzichtbaar teken met code 0), dat in een CSV-bestand niet thuishoort. Het bestand is "
+                          f"beschadigd of geen CSV-bestand. {SAVE_AS}")
+    has_bom = data.startswith(b"\xef\xbb\xbf")
+    body = data[3:] if has_bom else data
     try:
-        text, encoding = data.decode("utf-8-sig"), "UTF-8"
+        text, encoding = body.decode("utf-8"), "UTF-8"
     except UnicodeDecodeError:
-        try:
-            text, encoding = data.decode("cp1252"), "Windows-1252"
-        except UnicodeDecodeError:
-            raise FileProblem("De tekens in dit bestand zijn niet te lezen: het is geen UTF-8 en geen "
-                              "Windows-1252 (ANSI). Sla het bestand opnieuw op als 'CSV UTF-8'.") from None
-    if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text):
-        raise FileProblem("Dit bestand bevat tekens die in een CSV-bestand niet thuishoren; "
-                          "het is waarschijnlijk geen CSV-bestand.")
+        text, encoding = _decode_lines(body, has_bom)
+    control = re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text)
+    if control:
+        raise FileProblem(f"Regel {text.count(chr(10), 0, control.start()) + 1} van het bestand bevat tekens die in "
+                          f"een CSV-bestand niet thuishoren; het is waarschijnlijk geen CSV-bestand.")
     return text, encoding
 
 
 def _header_keys(cells):
     return [HEADER_LOOKUP.get(_normalise_header(cell)) for cell in cells]
+
+
+# Excel writes "sep=;" as the first line of a CSV file it should open with that separator.
+SEP_LINE = re.compile(r'^\ufeff?"?sep=(.)"?(.*)$', re.IGNORECASE)
+
+
+def separator_line(text):
+    """The separator that a "sep=;" first line names, or None when the file has no such line."""
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    match = SEP_LINE.match(first_line.strip())
+    if match is None or match.group(2).strip(match.group(1) + " "):
+        return None
+    if match.group(1) not in DELIMITERS:
+        raise FileProblem(f"De eerste regel van het bestand ('{first_line.strip()}') noemt een scheidingsteken dat "
+                          f"niet wordt ondersteund. Gebruik een puntkomma (;), een komma (,) of een tab.")
+    return match.group(1)
 
 
 def detect_delimiter(text):
@@ -169,8 +275,8 @@ class Row:
 
     @property
     def label(self):
-        name = " ".join(part for part in (self.values.get("first_name"), self.values.get("infix"),
-                                          self.values.get("last_name")) if part)
+        surname = " ".join(part for part in (self.values.get("infix"), self.values.get("last_name")) if part)
+        name = display_name(self.values.get("first_name"), surname)
         number = self.values.get("student_number")
         return f"{name} ({number})" if number and name else (name or number or "")
 
@@ -189,8 +295,12 @@ def read_csv(data):
     if len(data) > MAX_BYTES:
         raise FileProblem("Het bestand is groter dan 2 MB. Splits het bestand of neem contact op met de beheerder.")
     text, encoding = decode(data)
-    delimiter = detect_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    delimiter = separator_line(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or detect_delimiter(text))
+    if delimiter:
+        next(reader)  # the "sep=;" line; line numbers still count it, as the office sees the file
+    else:
+        delimiter = reader.dialect.delimiter
     header = None
     for cells in reader:
         if any(cell.strip() for cell in cells):
@@ -212,10 +322,14 @@ def read_csv(data):
     ignored = [cell.strip() for cell, key in zip(header, keys) if not key and cell.strip()]
     rows = []
     try:
-        for cells in reader:
+        while True:
+            start = reader.line_num + 1  # a quoted value may span lines: the row starts here
+            cells = next(reader, None)
+            if cells is None:
+                break
             if not any(cell.strip() for cell in cells):
                 continue
-            row = Row(line=reader.line_num, values={})
+            row = Row(line=start, values={})
             if len(cells) < len(header):
                 row.errors.append(f"Deze rij heeft {len(cells)} kolommen en de kopregel {len(header)}: er "
                                   f"ontbreekt een kolom (of het scheidingsteken klopt niet).")
@@ -224,6 +338,9 @@ def read_csv(data):
                                   f"een {DELIMITERS[delimiter]} in een waarde zonder aanhalingstekens?")
             for cell, key in zip(cells, keys):
                 if key:
+                    if "\n" in cell.strip() or "\r" in cell.strip():
+                        row.errors.append(f"{COLUMN_BY_KEY[key].header} bevat een regelovergang (Enter) binnen "
+                                          f"aanhalingstekens. Zet de waarde op één regel.")
                     row.values[key] = cell.strip()
             rows.append(row)
             if len(rows) > MAX_ROWS:
@@ -263,7 +380,7 @@ def _check_row(row, groups, today):
         if not v.get(key):
             row.errors.append(f"{label} ontbreekt.")
     clean["first_name"] = v.get("first_name", "")
-    clean["last_name"] = " ".join(part for part in (v.get("infix", ""), v.get("last_name", "")) if part)
+    clean["last_name"] = _surname(v.get("infix", ""), v.get("last_name", ""))
     raw_date = v.get("birth_date", "")
     birth = parse_date(raw_date) if raw_date else None
     if not raw_date:
@@ -271,8 +388,13 @@ def _check_row(row, groups, today):
     elif birth is None:
         row.errors.append(f"Geboortedatum '{raw_date}' is geen geldige datum. Gebruik dag-maand-jaar, "
                           f"bijvoorbeeld 17-05-2019.")
-    elif birth > today or birth.year < today.year - 25:
-        row.errors.append(f"Geboortedatum '{raw_date}' kan niet kloppen voor een leerling.")
+    elif birth > today:
+        row.warnings.append(f"Geboortedatum {birth:%d-%m-%Y} ligt in de toekomst. Klopt de datum?")
+    elif not YOUNGEST_AGE <= _age(birth, today) <= OLDEST_AGE:
+        age = _age(birth, today)
+        row.warnings.append(f"Geboortedatum {birth:%d-%m-%Y}: de leerling is {age} jaar, "
+                            f"{'jonger dan ' + str(YOUNGEST_AGE) if age < YOUNGEST_AGE else 'ouder dan ' + str(OLDEST_AGE)}"
+                            f". Klopt de datum?")
     clean["birth_date"] = birth
     group_text = v.get("group", "")
     group = groups.get(normalise_group_name(group_text))
@@ -290,9 +412,7 @@ def _check_row(row, groups, today):
     for key in ("street", "house_number", "city"):
         if key in v:
             clean[key] = v[key]
-    if "postcode" in v:
-        match = POSTCODE_RE.match(v["postcode"])
-        clean["postcode"] = f"{match.group(1)} {match.group(2).upper()}" if match else v["postcode"]
+    _check_address(row, v, clean)
     parents = []
     for n in (1, 2):
         email = v.get(f"p{n}_email", "")
@@ -320,7 +440,7 @@ def _check_row(row, groups, today):
             "email": email,
             "login": normalise_login(email),
             "first_name": v.get(f"p{n}_first_name", ""),
-            "last_name": " ".join(p for p in (v.get(f"p{n}_infix", ""), v.get(f"p{n}_last_name", "")) if p),
+            "last_name": _surname(v.get(f"p{n}_infix", ""), v.get(f"p{n}_last_name", "")),
             "phone": v.get(f"p{n}_phone", ""),
             "read_only": read_only,
         })
@@ -329,6 +449,44 @@ def _check_row(row, groups, today):
                           f"e-mailadres is één account: elke ouder heeft een eigen e-mailadres nodig.")
     clean["parents"] = parents
     row.clean = clean
+
+
+def _surname(infix, last_name):
+    """Tussenvoegsel and achternaam as one surname, its particle lower case ("Van" + "Dam" -> "van Dam")."""
+    return normalise_surname(" ".join(part for part in (infix, last_name) if part))
+
+
+def _age(birth, today):
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def _check_address(row, v, clean):
+    """Postcode and country: a Dutch postcode is 1234 AB; another country's address names the
+    country in the Land column, and its postcode is taken as written."""
+    country = v.get("country", "")
+    if country.lower() in NETHERLANDS:
+        country = ""
+    elif country and not COUNTRY_RE.match(country):
+        row.errors.append(f"Land '{country}' is geen landnaam. Laat Land leeg voor een adres in Nederland.")
+    if "country" in v:
+        clean["country"] = country
+    if "postcode" not in v:
+        return
+    postcode = v["postcode"]
+    if not postcode:
+        clean["postcode"] = ""
+    elif country:
+        if not FOREIGN_POSTCODE_RE.match(postcode):
+            row.errors.append(f"Postcode '{postcode}' is geen geldige postcode.")
+        clean["postcode"] = postcode
+    else:
+        match = POSTCODE_RE.match(postcode)
+        if match is None:
+            row.errors.append(f"Postcode '{postcode}' is geen Nederlandse postcode (zoals 3851 AA). Woont de "
+                              f"leerling in het buitenland? Zet het land dan in de kolom Land.")
+            clean["postcode"] = postcode
+        else:
+            clean["postcode"] = f"{match.group(1)} {match.group(2).upper()}"
 
 
 # --- the plan ----------------------------------------------------------------------------------
@@ -355,6 +513,10 @@ class Plan:
     @property
     def good_rows(self):
         return [row for row in self.rows if row.ok]
+
+    @property
+    def warned_rows(self):
+        return [row for row in self.rows if row.warnings]
 
     @property
     def has_changes(self):
@@ -414,7 +576,7 @@ def make_plan(parsed, today=None):
                 first_parent[parent["login"]] = (row.line, parent)
             elif (earlier[1]["first_name"].lower(), earlier[1]["last_name"].lower()) != \
                     (parent["first_name"].lower(), parent["last_name"].lower()):
-                other = f"{earlier[1]['first_name']} {earlier[1]['last_name']}".strip()
+                other = display_name(earlier[1]["first_name"], earlier[1]["last_name"])
                 row.errors.append(f"Het e-mailadres {parent['email']} staat in regel {earlier[0]} bij een andere "
                                   f"ouder ({other}). Eén e-mailadres is één account: elke ouder heeft een eigen "
                                   f"e-mailadres nodig.")
@@ -444,7 +606,7 @@ def make_plan(parsed, today=None):
         clean = row.clean
         child = children.get(clean["student_number"])
         wanted = {key: clean[key] for key in ("first_name", "last_name", "birth_date", "gender", "street",
-                                              "house_number", "postcode", "city") if key in clean}
+                                              "house_number", "postcode", "city", "country") if key in clean}
         if child is None:
             plan.new_children.append((row, dict(wanted, group=clean["group"])))
         else:
@@ -482,6 +644,12 @@ def make_plan(parsed, today=None):
     in_file = set(numbers)
     current = db.session.scalars(select(Child.student_number).where(Child.left_at.is_(None))).all()
     plan.absent_children = sum(1 for number in current if number not in in_file)
+    # The preview lists people as every list does: by main surname (app.names); bad rows and
+    # warnings stay in file order, by line number.
+    plan.new_children.sort(key=lambda item: (sort_key(item[1]["first_name"], item[1]["last_name"]), item[0].line))
+    plan.changed_children.sort(key=lambda item: (sort_key(item[1].first_name, item[1].last_name), item[0].line))
+    plan.new_parents.sort(key=lambda parent: (sort_key(parent["first_name"], parent["last_name"], parent["login"]),
+                                              parent["login"]))
     return plan
 
 

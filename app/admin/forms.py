@@ -119,6 +119,8 @@ class ChildForm(AddressFields, PortalForm):
         description="Het nummer uit de leerlingadministratie; een import herkent de leerling hieraan.",
     )
     group_id = SelectField("Groep", coerce=db_int, choices=[], validate_choice=True)
+    country = StringField("Land", validators=[length(60, "Het land")], filters=[strip],
+                          description="Leeg laten voor een adres in Nederland.")
     phone = TelField("Telefoonnummer van de leerling", validators=[length(30, "Het telefoonnummer")], filters=[strip])
     email = email_field("E-mailadres van de leerling", required=False)
     left_at = DateField("Uitgeschreven op (oud-leerling)", validators=[Optional()],
@@ -181,6 +183,7 @@ class ImportCommitForm(PortalForm):
 
 class SchoolYearForm(PortalForm):
     from_year = HiddenField(validators=[DataRequired()])
+    again = BooleanField("Ja, zet alle leerlingen nóg een groep hoger (het schooljaar is al overgezet)")
 
 
 class SettingsForm(PortalForm):

@@ -19,6 +19,7 @@ from app.admin.services import ServiceError
 from app.extensions import db
 from app.htmx import is_htmx, render_page
 from app.models import Child, Group, Role, User
+from app.names import person_sort_key
 from app.request_input import db_int
 
 ROLE_LABELS = {Role.PARENT: "Ouder", Role.TEACHER: "Leerkracht", Role.ADMIN: "Beheerder"}
@@ -82,7 +83,7 @@ def _group_form(group):
             return redirect(url_for("admin.groups"))
     pupils = []
     if group is not None:
-        pupils = sorted((c for c in group.children if c.left_at is None), key=lambda c: (c.last_name, c.first_name))
+        pupils = sorted((c for c in group.children if c.left_at is None), key=person_sort_key)
     status = 422 if (form.errors or error) else 200
     return render_template("admin/group_form.html", form=form, group=group, pupils=pupils, error=error), status
 
@@ -274,7 +275,7 @@ def _person_page(user, form=None, error=None, status=200):
         "admin/person_edit.html", user=user, form=form or PersonForm(obj=user), error=error,
         state=services.account_state(user), activation_sent=services.last_activation_sent(user),
         role_label=ROLE_LABELS.get(user.role, ""),
-        children=sorted(user.guardianships, key=lambda link: link.child.first_name),
+        children=sorted(user.guardianships, key=lambda link: person_sort_key(link.child)),
     ), status
 
 

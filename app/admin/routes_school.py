@@ -150,7 +150,7 @@ def school_year():
             return render_template("admin/school_year.html", plan=plan, form=form, error=None)
         if form.validate_on_submit():
             try:
-                apply_school_year(plan, current_user, form.from_year.data)
+                apply_school_year(plan, current_user, form.from_year.data, again=form.again.data)
             except ServiceError as exc:
                 error = exc.message
             else:

@@ -10,20 +10,29 @@ Decisions (documented in the README):
 - Pupils of groep 8 (level 8) leave: left_at is set and they no longer belong to a group,
   so they become former pupils and their parents lose access to current content.
 - Groups keep their teachers; every group gets the next school year ("2027-2028").
+- A move is recorded in the audit log (per pupil, "nieuw schooljaar"). When the last one is
+  less than RECENT_MOVE ago, this school year was already moved: the preview says when and by
+  whom, and a second move needs an explicit tick (a colleague who did not know, a second tab).
 """
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.audit import record_change
 from app.extensions import db
-from app.models import Child, Group
+from app.models import AuditEntry, Child, Group, User, utcnow
+from app.names import person_sort_key
 
 from app.admin.services import ServiceError
+
+
+MOVE_ACTIONS = ("nieuw schooljaar", "oud-leerling (nieuw schooljaar)")
+# Moves happen once a year in the summer; one within ten months of the last is a second one.
+RECENT_MOVE = timedelta(days=300)
 
 
 def next_school_year(year):
@@ -64,6 +73,12 @@ class YearPlan:
     kindergarten: list = field(default_factory=list)    # Kindergartner
     third_targets: dict = field(default_factory=dict)   # kindergarten group id -> level-3 group
     problems: list = field(default_factory=list)
+    moved_at: object = None          # when this school year was already moved (UTC), or None
+    moved_by: User | None = None
+
+    @property
+    def already_moved(self):
+        return self.moved_at is not None
 
     @property
     def leavers(self):
@@ -87,9 +102,20 @@ def _target(group, level, groups):
     return candidates[0]
 
 
-def plan_school_year(promote_ids=None):
+def _last_move(now):
+    """(when, who) of the last move of the school year if it is recent, else (None, None)."""
+    last = db.session.execute(
+        select(AuditEntry.created_at, AuditEntry.actor_id).where(AuditEntry.action.in_(MOVE_ACTIONS))
+        .order_by(AuditEntry.created_at.desc()).limit(1)
+    ).first()
+    if last is None or now - last.created_at >= RECENT_MOVE:
+        return None, None
+    return last.created_at, db.session.get(User, last.actor_id) if last.actor_id else None
+
+
+def plan_school_year(promote_ids=None, now=None):
     """The plan for moving to the next school year. promote_ids: the kindergarten pupils the
-    office chose for groep 3 (None: the birth-date rule decides)."""
+    office chose for groep 3 (None: the birth-date rule decides). now: UTC, for the warning."""
     groups = db.session.scalars(
         select(Group).options(selectinload(Group.children)).order_by(Group.sort_order, Group.name)
     ).all()
@@ -98,8 +124,9 @@ def plan_school_year(promote_ids=None):
     to_year = next_school_year(from_year)
     start = int(to_year[:4])
     plan = YearPlan(from_year=from_year, to_year=to_year, cutoff=date(start - 6, 10, 1))
+    plan.moved_at, plan.moved_by = _last_move(now or utcnow())
     for group in groups:
-        children = sorted((c for c in group.children if c.left_at is None), key=lambda c: (c.last_name, c.first_name))
+        children = sorted((c for c in group.children if c.left_at is None), key=person_sort_key)
         if is_combined_kindergarten(group):
             third = _target(group, 3, groups)
             plan.third_targets[group.id] = third
@@ -122,12 +149,16 @@ def plan_school_year(promote_ids=None):
     return plan
 
 
-def apply_school_year(plan, actor, from_year):
-    """Carry out the plan in one transaction. from_year guards against doing it twice."""
+def apply_school_year(plan, actor, from_year, again=False):
+    """Carry out the plan in one transaction. from_year guards against posting the same form
+    twice; again is the office's explicit choice to move a school year that was just moved."""
     if not plan.from_year:
         raise ServiceError("Er zijn nog geen groepen.")
     if from_year != plan.from_year:
         raise ServiceError(f"Het schooljaar is intussen al overgezet naar {plan.from_year}. Er is niets gewijzigd.")
+    if plan.already_moved and not again:
+        raise ServiceError("Dit schooljaar is al overgezet. Vink aan dat u alle leerlingen echt nóg een groep "
+                           "hoger wilt zetten, of laat het zo. Er is niets gewijzigd.")
     if plan.problems:
         raise ServiceError("Los eerst de genoemde problemen op. Er is niets gewijzigd.")
     today = date.today()

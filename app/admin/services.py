@@ -27,7 +27,7 @@ ERASED_DOMAIN = "gewist.invalid"
 FIELD_LABELS = {
     "first_name": "voornaam", "last_name": "achternaam", "email": "e-mailadres",
     "login_name": "inlognaam", "phone_mobile": "mobiel nummer", "phone_home": "telefoon thuis",
-    "street": "straat", "house_number": "huisnummer", "postcode": "postcode", "city": "woonplaats",
+    "street": "straat", "house_number": "huisnummer", "postcode": "postcode", "city": "woonplaats", "country": "land",
     "photo": "foto", "birth_date": "geboortedatum", "gender": "geslacht", "group": "groep",
     "student_number": "leerlingnummer", "phone": "telefoonnummer", "left_at": "uitgeschreven op",
     "role": "rol", "read_only": "alleen lezen", "guardianship": "koppeling ouder–leerling",
@@ -38,7 +38,7 @@ FIELD_LABELS = {
 PERSON_FIELDS = ("first_name", "last_name", "email", "phone_mobile", "phone_home",
                  "street", "house_number", "postcode", "city")
 CHILD_FIELDS = ("first_name", "last_name", "birth_date", "gender", "student_number", "street",
-                "house_number", "postcode", "city", "phone", "email", "left_at")
+                "house_number", "postcode", "city", "country", "phone", "email", "left_at")
 
 
 class ServiceError(ValueError):
@@ -105,7 +105,7 @@ def people_page(query="", role="", state="", page=1):
             stmt = stmt.where(User.deactivated_at.is_(None), User.activated_at.is_not(None))
         elif state == "nooit-geactiveerd":
             stmt = stmt.where(User.deactivated_at.is_(None), User.activated_at.is_(None))
-    stmt = stmt.order_by(func.lower(User.last_name), func.lower(User.first_name), User.id)
+    stmt = stmt.order_by(User.sort_name, User.id)  # app.names.sort_key: 'van den Berg' under B
     return db.paginate(stmt, page=page, per_page=PER_PAGE, error_out=False)
 
 
@@ -121,7 +121,7 @@ def children_page(query="", group_id=None, status="huidig", page=1):
         stmt = stmt.where(Child.left_at.is_(None))
     if group_id:
         stmt = stmt.where(Child.group_id == group_id)
-    stmt = stmt.order_by(func.lower(Child.last_name), func.lower(Child.first_name), Child.id)
+    stmt = stmt.order_by(Child.sort_name, Child.id)
     return db.paginate(stmt, page=page, per_page=PER_PAGE, error_out=False)
 
 
@@ -143,7 +143,7 @@ def groups_overview():
 def teacher_choices():
     staff = db.session.scalars(
         select(User).where(User.role.in_([Role.TEACHER, Role.ADMIN]), User.deactivated_at.is_(None))
-        .order_by(User.last_name, User.first_name)
+        .order_by(User.sort_name, User.id)
     ).all()
     return [SelectChoice(user.id, f"{user.name} ({user.login_name})") for user in staff]
 
@@ -159,7 +159,7 @@ def parents_of(child):
         select(User, Guardianship.read_only)
         .join(Guardianship, Guardianship.parent_id == User.id)
         .where(Guardianship.child_id == child.id)
-        .order_by(User.last_name, User.first_name)
+        .order_by(User.sort_name, User.id)
     ).all()
 
 

@@ -25,7 +25,7 @@ def pupils_for_staff(user):
     ).all()
     children = db.session.scalars(
         select(Child).where(Child.group_id.in_(ids), Child.left_at.is_(None))
-        .order_by(Child.first_name, Child.last_name)
+        .order_by(Child.sort_name, Child.id)
     ).all()
     by_group = {}
     for child in children:

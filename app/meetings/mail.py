@@ -33,6 +33,7 @@ from app.access import taught_group_ids
 from app.extensions import db
 from app.formatting import AMSTERDAM
 from app.meetings.services import _times_of
+from app.names import person_sort_key
 from app.models import (
     Child,
     Guardianship,
@@ -132,7 +133,7 @@ def _own_invitations(recipient, round_, only=None):
     ids = [i for i in _children_by_parent(round_.id).get(recipient.id, []) if i in invitations]
     if only is not None:
         ids = [i for i in ids if i in set(only)]
-    return sorted((invitations[i] for i in ids), key=lambda inv: (inv.child.first_name, inv.child.last_name))
+    return sorted((invitations[i] for i in ids), key=lambda inv: person_sort_key(inv.child))
 
 
 def booked_times(round_id, child_ids):

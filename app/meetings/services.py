@@ -32,6 +32,7 @@ from app.models import (
     MeetingSlot,
     utcnow,
 )
+from app.names import person_sort_key
 from app.notifications.services import record_event
 from app.request_input import db_int
 
@@ -612,7 +613,7 @@ def pupils_of(round_):
     """The current pupils of the round's group, with their invitation (or None)."""
     children = db.session.scalars(
         select(Child).where(Child.group_id == round_.group_id, Child.left_at.is_(None))
-        .order_by(Child.first_name, Child.last_name)
+        .order_by(Child.sort_name, Child.id)
     ).all()
     invitations = {inv.child_id: inv for inv in db.session.scalars(
         select(MeetingInvitation).where(MeetingInvitation.round_id == round_.id))}
@@ -721,12 +722,12 @@ def staff_planning(round_):
     booked_children = {r.child_id for r in reservations}
     invitation_by_child = {inv.child_id: inv for inv in invitations}
     unbooked = sorted((inv for inv in invitations if inv.child_id not in booked_children),
-                      key=lambda inv: (inv.child.first_name, inv.child.last_name))
+                      key=lambda inv: person_sort_key(inv.child))
     return {
         "round": round_,
         "days": round_.days,
         "by_slot": by_slot,
-        "invitations": sorted(invitations, key=lambda inv: (inv.child.first_name, inv.child.last_name)),
+        "invitations": sorted(invitations, key=lambda inv: person_sort_key(inv.child)),
         "invitation_by_child": invitation_by_child,
         "unbooked": unbooked,
         "reservations": reservations,

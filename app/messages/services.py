@@ -18,6 +18,7 @@ from app.access import can_manage, managed_clause, visible_clause
 from app.audience import apply_audience, resolve_audience
 from app.extensions import db
 from app.models import Child, Guardianship, Message, MessageRead, MessageReply, Role, User, utcnow
+from app.names import person_sort_key
 from app.notifications.services import record_event
 from app.pagination import Page, clamp_page
 
@@ -170,7 +171,7 @@ def audience_parents(message):
     )
     if not message.school_wide:
         query = query.where(Child.group_id.in_([group.id for group in message.groups]))
-    return db.session.scalars(query.distinct().order_by(User.last_name, User.first_name, User.id)).all()
+    return db.session.scalars(query.distinct().order_by(User.sort_name, User.id)).all()
 
 
 def read_status(message):
@@ -186,7 +187,7 @@ def read_status(message):
     ).all()
     read_by = {user.id: (user, receipt.read_at) for receipt, user in receipts if user.role == Role.PARENT}
     not_read = [user for user in audience_parents(message) if user.id not in read_by]
-    return list(read_by.values()), not_read
+    return sorted(read_by.values(), key=lambda pair: person_sort_key(pair[0])), not_read
 
 
 def create_message(author, *, title, text, school_wide, group_ids, urgent, replies_allowed):

@@ -4,11 +4,18 @@ import secrets
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, Date, DateTime, Enum, ForeignKey, Integer, String, Table
+from sqlalchemy import Boolean, Column, Date, DateTime, Enum, ForeignKey, Integer, String, Table, event
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.base import utcnow
+from app.names import SORT_KEY_LENGTH, display_name, sort_key
+
+# app.names.sort_key() of a person, stored so that paginated lists sort in SQL. The key is
+# lower-case ASCII; PostgreSQL compares it byte by byte ("C" collation) as SQLite does, so
+# both order a list the same (a language collation ignores the spaces between its parts).
+SortKey = String(SORT_KEY_LENGTH).with_variant(postgresql.VARCHAR(SORT_KEY_LENGTH, collation="C"), "postgresql")
 
 
 class Role(str, enum.Enum):
@@ -39,6 +46,7 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254))
     first_name: Mapped[str] = mapped_column(String(100), default="")
     last_name: Mapped[str] = mapped_column(String(100), default="")
+    sort_name: Mapped[str] = mapped_column(SortKey, default="", server_default="", index=True)  # kept by _keep_sort_name
     # Personal data (Mijn account). Who else sees it is decided by app/privacy.py.
     phone_mobile: Mapped[str] = mapped_column(String(30), default="")
     phone_home: Mapped[str] = mapped_column(String(30), default="")
@@ -68,7 +76,7 @@ class User(UserMixin, db.Model):
 
     @property
     def name(self):
-        return f"{self.first_name} {self.last_name}".strip() or self.login_name
+        return display_name(self.first_name, self.last_name, fallback=self.login_name)
 
     @property
     def is_active(self):  # Flask-Login: deactivated accounts cannot log in
@@ -124,6 +132,7 @@ class Child(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
+    sort_name: Mapped[str] = mapped_column(SortKey, default="", server_default="", index=True)  # kept by _keep_sort_name
     birth_date: Mapped[date | None] = mapped_column(Date)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"), index=True)
     # The pupil administration's number: how a CSV re-import recognises a pupil.
@@ -133,6 +142,8 @@ class Child(db.Model):
     house_number: Mapped[str] = mapped_column(String(20), default="")
     postcode: Mapped[str] = mapped_column(String(10), default="")
     city: Mapped[str] = mapped_column(String(80), default="")
+    # Empty for the Netherlands; a foreign address names its country ("België").
+    country: Mapped[str] = mapped_column(String(60), default="", server_default="")
     # "Primaire gegevens" of the child (manual: usually left empty).
     phone: Mapped[str] = mapped_column(String(30), default="")
     email: Mapped[str] = mapped_column(String(254), default="")
@@ -147,7 +158,7 @@ class Child(db.Model):
 
     @property
     def name(self):
-        return f"{self.first_name} {self.last_name}"
+        return display_name(self.first_name, self.last_name)
 
     @property
     def is_current(self):
@@ -155,6 +166,16 @@ class Child(db.Model):
 
     def __repr__(self):
         return f"<Child {self.id} {self.first_name}>"
+
+
+@event.listens_for(User, "before_insert")
+@event.listens_for(User, "before_update")
+@event.listens_for(Child, "before_insert")
+@event.listens_for(Child, "before_update")
+def _keep_sort_name(mapper, connection, target):
+    """Every ORM write of a person refreshes its stored sort key, whichever code wrote the name.
+    (A Core UPDATE of a name would bypass this; `flask --app wsgi sort-names` repairs.)"""
+    target.sort_name = sort_key(target.first_name, target.last_name, getattr(target, "login_name", ""))
 
 
 class Guardianship(db.Model):

@@ -1,7 +1,7 @@
 """Beheer for the office in Chromium: creating a parent (activation mail through Redis, the
 worker and SMTP), the import preview, the htmx interactions, axe-core and 360 px."""
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
@@ -61,7 +61,7 @@ def test_office_creates_a_parent_and_the_activation_mail_arrives(page, pipeline,
     parent_page.close()
 
     page.goto("/beheer/school/personen?status=geactiveerd")
-    expect(page.get_by_role("link", name="Jansen, Marloes")).to_be_visible()
+    expect(page.get_by_role("link", name="Marloes Jansen")).to_be_visible()
 
 
 def test_import_preview_with_a_bad_row_then_import(page, mobile_page, tmp_path):
@@ -69,7 +69,8 @@ def test_import_preview_with_a_bad_row_then_import(page, mobile_page, tmp_path):
     data = ("Leerlingnummer;Roepnaam;Achternaam;Geboortedatum;Groep;Ouder 1 roepnaam;Ouder 1 achternaam;Ouder 1 e-mail\r\n"
             "1001;Zoë;Prins;03-10-2019;3;Renée;Prins;renee@example.nl\r\n"
             "1002;Daan;Bos;31-02-2018;5;Ilse;Bos;ilse@example.nl\r\n"
-            "1003;Noor;Vos;09-09-2017;9;Eva;Vos;eva@example.nl\r\n")
+            "1003;Noor;Vos;09-09-2017;9;Eva;Vos;eva@example.nl\r\n"
+            f"1004;Jip;Van Dam;{date.today() - timedelta(days=2 * 365 + 100):%d-%m-%Y};3;Ruud;Van Dam;ruud@example.nl\r\n")
     path = tmp_path / "leerlingen.csv"
     path.write_bytes(data.encode("cp1252"))
     office = AdminFactory()
@@ -83,6 +84,10 @@ def test_import_preview_with_a_bad_row_then_import(page, mobile_page, tmp_path):
     bad = page.locator(".bad-rows")
     expect(bad.get_by_text("Geboortedatum '31-02-2018' is geen geldige datum")).to_be_visible()
     expect(bad.get_by_text("Groep '9' bestaat niet in het portaal")).to_be_visible()
+    warned = page.locator(".warnings")
+    expect(warned.get_by_role("heading", name="Let op (1 rij)")).to_be_visible()
+    expect(warned.get_by_text("de leerling is 2 jaar, jonger dan 3")).to_be_visible()
+    expect(page.get_by_role("cell", name="Jip van Dam", exact=True)).to_be_visible()
     assert_accessible(page)
 
     # Importing without leaving out the bad rows writes nothing.
@@ -96,11 +101,12 @@ def test_import_preview_with_a_bad_row_then_import(page, mobile_page, tmp_path):
     mobile_page.get_by_label("CSV-bestand uit de leerlingadministratie").set_input_files(str(path))
     mobile_page.get_by_role("button", name="Voorbeeld bekijken").click()
     expect(mobile_page.get_by_role("heading", name="Foutieve rijen (2)")).to_be_visible()
+    expect(mobile_page.get_by_role("heading", name="Let op (1 rij)")).to_be_visible()
     assert_fits(mobile_page)
     assert_accessible(mobile_page)
     mobile_page.get_by_label("Importeer zonder de foutieve rijen").check()
     mobile_page.get_by_role("button", name="Importeren").click()
-    expect(mobile_page.get_by_text("Import klaar: 1 leerlingen toegevoegd")).to_be_visible()
+    expect(mobile_page.get_by_text("Import klaar: 2 leerlingen toegevoegd")).to_be_visible()
     assert db.session.scalar(db.select(User.first_name).where(User.login_name == "renee@example.nl")) == "Renée"
 
 
@@ -115,8 +121,8 @@ def test_pupil_search_and_parent_links_work_with_htmx(page):
     page.goto("/beheer/school/leerlingen")
     _no_reload_marker(page)
     page.get_by_label("Zoek op naam of leerlingnummer").fill("lotte")
-    expect(page.locator("#leerlingen-resultaat")).to_contain_text("Bakker, Lotte")
-    expect(page.locator("#leerlingen-resultaat")).not_to_contain_text("Jansen, Sam")
+    expect(page.locator("#leerlingen-resultaat")).to_contain_text("Lotte Bakker")
+    expect(page.locator("#leerlingen-resultaat")).not_to_contain_text("Sam Jansen")
     page.get_by_label("Groep").select_option(label="Groep 3")
     expect(page.locator("#leerlingen-resultaat")).to_contain_text("Geen leerlingen gevonden")
     assert _still_same_page(page)
@@ -179,7 +185,7 @@ def test_every_office_page_is_accessible_and_fits_360px(mobile_page, page):
     assert not mobile_page.js_errors and not page.js_errors
 
 
-def test_new_school_year_in_the_browser(page):
+def test_new_school_year_in_the_browser(page, mobile_page):
     groups = _school()
     leaver = ChildFactory(first_name="Achtste", group=groups["8"])
     ChildFactory(first_name="Derde", group=groups["3"])
@@ -192,3 +198,20 @@ def test_new_school_year_in_the_browser(page):
     db.session.expire_all()
     assert db.session.get(type(leaver), leaver.id).left_at is not None
     assert {g.school_year for g in db.session.scalars(db.select(Group))} == {"2027-2028"}
+
+    # Moving the same school year again: a warning, and nothing happens without the tick.
+    office = AdminFactory()
+    login(mobile_page, office)
+    mobile_page.goto("/beheer/school/nieuw-schooljaar")
+    expect(mobile_page.get_by_text("Let op: dit schooljaar is al overgezet.")).to_be_visible()
+    assert_fits(mobile_page)
+    assert_accessible(mobile_page)
+    page.goto("/beheer/school/nieuw-schooljaar")
+    assert_accessible(page)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Nieuw schooljaar 2028-2029 starten").click()
+    expect(page.get_by_text("Dit schooljaar is al overgezet. Vink aan")).to_be_visible()
+    page.get_by_label("Ja, zet alle leerlingen nóg een groep hoger").check()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Nieuw schooljaar 2028-2029 starten").click()
+    expect(page.get_by_text("Het nieuwe schooljaar 2028-2029 is ingesteld")).to_be_visible()
