@@ -303,6 +303,8 @@ def test_erasure_removes_every_address_the_person_ever_had(app):
 
     page = office.get(f"/beheer/school/personen/{parent.id}/wissen").get_data(as_text=True)
     assert "eerdere inlognamen, e-mailadressen, telefoonnummers en adressen" in page
+    # 3 notes, the message text, the reply, the payload, the audit entry's action and fields.
+    assert "staan nog op 8 andere plek(ken)" in page
     response = office.post(f"/beheer/school/personen/{parent.id}/wissen",
                            data={"csrf_token": csrf_from(page), "confirm": "y"})
     assert response.status_code == 302
