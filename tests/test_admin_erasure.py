@@ -254,9 +254,9 @@ def a_parent_who_changed_addresses(app):
     db.session.commit()
     response = post_page(own, f"/account/inlognaam/{raw}", {})
     assert response.status_code == 302, response.get_data(as_text=True)[:1000]
-    # ... and moves house.
+    # ... and moves house (and takes another surname).
     response = post_page(own, "/account/gegevens/wijzigen",
-                         {"first_name": "Quirijntje", "last_name": "Oudemolen", **NEW_ADDRESS})
+                         {"first_name": "Quirijntje", "last_name": "Nieuwemolen", **NEW_ADDRESS})
     assert response.status_code == 302, response.get_data(as_text=True)[:1000]
     db.session.expire_all()
     assert db.session.get(User, parent_id).login_name == NEW_CONTACT.lower()
@@ -269,7 +269,7 @@ def a_parent_who_changed_addresses(app):
         response = post_page(teacher_client, "/beheer/notities/", {"child_id": str(child.id), "body": body})
         assert response.status_code == 302, response.get_data(as_text=True)[:1000]
     message = Message(title="Schoolreis naar Rijssen", author_id=teacher.id, replies_allowed=True,
-                      text=f"Verzamelen op de Dorpsstraat. Vragen: {OLD_CONTACT} of {MIDDLE_LOGIN}.")
+                      text=f"Verzamelen op de Dorpsstraat. Vragen: {OLD_CONTACT} of {MIDDLE_LOGIN} (Quirijntje Oudemolen).")
     db.session.add(message)
     db.session.flush()
     db.session.add_all([
@@ -289,12 +289,13 @@ def test_erasure_removes_every_address_the_person_ever_had(app):
     from app.models import ChildNote, ContactHistory
 
     parent, partner, child, message, office = a_parent_who_changed_addresses(app)
-    literals = [OLD_LOGIN, MIDDLE_LOGIN, OLD_CONTACT, NEW_CONTACT, OLD_MOBILE, "06-97531864", "Quirijntje Oudemolen"]
+    literals = [OLD_LOGIN, MIDDLE_LOGIN, OLD_CONTACT, NEW_CONTACT, OLD_MOBILE, "06-97531864", "Quirijntje Oudemolen",
+                "Quirijntje Nieuwemolen"]
     # Every change kept what it replaced, as the person's own data (and nowhere on a page).
     kept = {(row.kind, row.value or row.street) for row in
             db.session.scalars(select(ContactHistory).where(ContactHistory.user_id == parent.id))}
     assert kept == {("login_name", OLD_LOGIN), ("login_name", MIDDLE_LOGIN), ("email", OLD_CONTACT),
-                    ("phone", OLD_MOBILE), ("address", "Dorpsstraat")}
+                    ("phone", OLD_MOBILE), ("address", "Dorpsstraat"), ("name", "Quirijntje Oudemolen")}
     person_page = office.get(f"/beheer/school/personen/{parent.id}").get_data(as_text=True)
     assert OLD_LOGIN not in person_page and MIDDLE_LOGIN not in person_page and "Dorpsstraat" not in person_page
     before = traces_left(literals)
@@ -302,7 +303,7 @@ def test_erasure_removes_every_address_the_person_ever_had(app):
     assert any("message_replies" in hit for hit in before) and any("audit_entries" in hit for hit in before)
 
     page = office.get(f"/beheer/school/personen/{parent.id}/wissen").get_data(as_text=True)
-    assert "eerdere inlognamen, e-mailadressen, telefoonnummers en adressen" in page
+    assert "eerdere inlognamen, e-mailadressen, telefoonnummers, adressen en namen" in page
     # 3 notes, the message text, the reply, the payload, the audit entry's action and fields.
     assert "staan nog op 8 andere plek(ken)" in page
     response = office.post(f"/beheer/school/personen/{parent.id}/wissen",
@@ -318,7 +319,7 @@ def test_erasure_removes_every_address_the_person_ever_had(app):
                      "Post naar [gewist] kwam terug. Nieuw: [gewist]."]
     # A street or place name on its own is no one's address: it stays.
     assert db.session.get(Message, message.id).title == "Schoolreis naar Rijssen"
-    assert db.session.get(Message, message.id).text == "Verzamelen op de Dorpsstraat. Vragen: [gewist] of [gewist]."
+    assert db.session.get(Message, message.id).text == "Verzamelen op de Dorpsstraat. Vragen: [gewist] of [gewist] ([gewist])."
     reply = db.session.scalar(select(MessageReply.text).where(MessageReply.author_id == partner.id))
     assert reply == "Mijn ex woont niet meer op [gewist] maar op [gewist]."
     # The pupil's own address is the pupil's, and stays.
@@ -340,7 +341,8 @@ def test_the_replaced_value_is_kept_whichever_code_changes_it(app):
     not loaded (expired after a commit), and for a parent's extra number changed or removed."""
     from app.models import ContactHistory
 
-    parent = ParentFactory(login_name="eerst@example.nl", email="eerst@example.nl", street="Molenweg", house_number="3")
+    parent = ParentFactory(login_name="eerst@example.nl", email="eerst@example.nl", last_name="Vroeger",
+                           street="Molenweg", house_number="3")
     number = ContactNumber(label="werk", number="053-1112223")
     db.session.commit()
     number.user_id = parent.id
@@ -350,6 +352,9 @@ def test_the_replaced_value_is_kept_whichever_code_changes_it(app):
     user = db.session.get(User, parent.id)
     db.session.expire(user)
     user.login_name, user.house_number = "daarna@example.nl", "5"
+    db.session.commit()
+    db.session.expire(user)
+    user.last_name = "Anders-Genaamd"
     db.session.commit()
     number = db.session.get(ContactNumber, number.id)
     db.session.expire(number)
@@ -361,4 +366,5 @@ def test_the_replaced_value_is_kept_whichever_code_changes_it(app):
                               .order_by(ContactHistory.id)).all()
     assert [(r.kind, r.value, r.street, r.house_number) for r in rows] == [
         ("login_name", "eerst@example.nl", "", ""), ("address", "", "Molenweg", "3"),
+        ("name", f"{parent.first_name} Vroeger", "", ""),
         ("phone", "053-1112223", "", ""), ("phone", "053-4445556", "", "")]

@@ -449,7 +449,7 @@ def test_the_office_makes_a_choice_stricter_audited_and_both_parents_are_mailed(
     prefix = f"ouder-{case['mother'].id}-"
     response = post_privacy(client, parent_path(case), mother_choices(case, phone_mobile="group"), prefix)
     assert response.status_code == 302
-    assert "strenger gemaakt. De ouders krijgen hierover een e-mail." in client.get(response.location).get_data(as_text=True)
+    assert "strenger gemaakt. Mirjam Keuzes krijgt hierover een e-mail." in client.get(response.location).get_data(as_text=True)
     assert privacy.user_levels(case["mother"])["phone_mobile"] == "group"
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.subject_type == "user")).one()
     assert (entry.action, entry.subject_id, entry.fields) == ("privacy strenger (school)", case["mother"].id,

@@ -27,7 +27,7 @@ The traces searched for (`traces_of`):
   contact address changes, whoever changes it), and addresses they asked to move their
   login name to (account_tokens);
 - every phone number: now, earlier ones (contact_history), extra numbers;
-- the full name;
+- the full name, now and earlier ones (contact_history);
 - the postal address, now and earlier ones, as people write it in free text: the street
   with the house number ("Dorpsstraat 12", "Dorpsstraat 12a", "Dorpsstr. 12-2"), with or
   without postcode and place after it ("…, 7461 AB Rijssen", "… te Rijssen"), and the
@@ -60,7 +60,7 @@ TABLE_LABELS = {
     "audit_entries": "regels in het logboek",
     "calendar_feeds": "agenda-abonnementen",
     "child_notes": "notities bij leerlingen",
-    "contact_history": "eerdere inlognamen, e-mailadressen, telefoonnummers en adressen",
+    "contact_history": "eerdere inlognamen, e-mailadressen, telefoonnummers, adressen en namen",
     "contact_numbers": "extra telefoonnummers",
     "documents": "documenten",
     "group_teachers": "koppelingen met groepen",
@@ -197,10 +197,10 @@ def traces_of(user):
     phones |= set(db.session.scalars(select(ContactNumber.number).where(ContactNumber.user_id == user.id)))
     values = {e.strip() for e in emails if e and "@" in e}
     values |= {p.strip() for p in phones if p and len(re.sub(r"\D", "", p)) >= 6}
+    names = {row.value for row in history if row.kind == "name"}
     if user.first_name.strip() and user.last_name.strip():
-        full = f"{user.first_name.strip()} {user.last_name.strip()}"
-        if len(full) >= 5:
-            values.add(full)
+        names |= {f"{user.first_name.strip()} {user.last_name.strip()}", user.name.strip()}
+    values |= {name for name in names if len(name) >= 5 and " " in name}
     addresses = {(user.street, user.house_number, user.postcode, user.city)}
     addresses |= {(row.street, row.house_number, row.postcode, row.city) for row in history if row.kind == "address"}
     patterns = {}

@@ -205,8 +205,8 @@ def _save_privacy(child, parent=None):
     if not is_htmx():
         whose = child.first_name if parent is None else parent.name
         if stricter:
-            flash(f"De privacy-instelling van {whose} is strenger gemaakt. De ouders krijgen hierover een e-mail.",
-                  "success")
+            told = "De ouders krijgen" if parent is None else f"{parent.name} krijgt"
+            flash(f"De privacy-instelling van {whose} is strenger gemaakt. {told} hierover een e-mail.", "success")
         else:
             flash(f"De privacy-instellingen van {whose} zijn opgeslagen.", "success")
         return redirect(url_for("children.privacy", child_id=child.id))

@@ -1,6 +1,6 @@
 """The contact details an account had before: earlier login names, contact e-mail
-addresses, phone numbers and postal addresses — kept only so that erasure (AVG) can find
-them in free text.
+addresses, phone numbers, postal addresses and names — kept only so that erasure (AVG) can
+find them in free text.
 
 Why a table of its own: the audit log stores field names only (values there would spread
 personal data to every reader of the log), so after the office changed a login name the
@@ -26,7 +26,7 @@ from app.models.people import ContactNumber, User
 
 __all__ = ["ContactHistory"]
 
-HISTORY_KINDS = ("login_name", "email", "phone", "address")
+HISTORY_KINDS = ("login_name", "email", "phone", "address", "name")
 # users columns whose earlier values are kept, and the kind they are kept as.
 _TRACKED = {"login_name": "login_name", "email": "email", "phone_mobile": "phone", "phone_home": "phone"}
 _ADDRESS = ("street", "house_number", "postcode", "city")
@@ -37,13 +37,13 @@ class ContactHistory(db.Model):
 
     __tablename__ = "contact_history"
     __table_args__ = (
-        CheckConstraint("kind IN ('login_name', 'email', 'phone', 'address')", name="kind"),
+        CheckConstraint("kind IN ('login_name', 'email', 'phone', 'address', 'name')", name="kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
-    # An e-mail address or phone number; empty for a postal address.
+    # An e-mail address, phone number or full name; empty for a postal address.
     value: Mapped[str] = mapped_column(String(254), default="")
     # A postal address (kind "address"), as it stood in the users row.
     street: Mapped[str] = mapped_column(String(120), default="")
@@ -72,6 +72,13 @@ def _history_of_user(user):
         old = _old_value(state, name)
         if old:
             rows.append(ContactHistory(user_id=user.id, kind=kind, value=old.strip()[:254]))
+    if any(state.attrs[name].history.has_changes() for name in ("first_name", "last_name")):
+        old = [state.attrs[name].history.deleted[0] if state.attrs[name].history.deleted else getattr(user, name)
+               for name in ("first_name", "last_name")]
+        if all((part or "").strip() for part in old):
+            full = " ".join(" ".join(part.split()) for part in old)
+            if full.lower() != user.name.lower():
+                rows.append(ContactHistory(user_id=user.id, kind="name", value=full[:254]))
     if any(state.attrs[name].history.has_changes() for name in _ADDRESS):
         old = {}
         for name in _ADDRESS:

@@ -39,8 +39,8 @@ class User(UserMixin, db.Model):
     # it for erasure even when the attribute had expired.
     login_name: Mapped[str] = mapped_column(String(254), unique=True, active_history=True)
     email: Mapped[str] = mapped_column(String(254), active_history=True)
-    first_name: Mapped[str] = mapped_column(String(100), default="")
-    last_name: Mapped[str] = mapped_column(String(100), default="")
+    first_name: Mapped[str] = mapped_column(String(100), default="", active_history=True)
+    last_name: Mapped[str] = mapped_column(String(100), default="", active_history=True)
     # Personal data (Mijn account). Who else sees it is decided by app/privacy.py.
     phone_mobile: Mapped[str] = mapped_column(String(30), default="", active_history=True)
     phone_home: Mapped[str] = mapped_column(String(30), default="", active_history=True)

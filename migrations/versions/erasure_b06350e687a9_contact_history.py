@@ -1,4 +1,4 @@
-"""contact_history: the earlier login names, contact addresses, phone numbers and postal addresses of an account, read and deleted by erasure
+"""contact_history: the earlier login names, contact addresses, phone numbers, postal addresses and names of an account, read and deleted by erasure
 
 Revision ID: b06350e687a9
 Revises: b2d9ed4540da
@@ -28,7 +28,7 @@ def upgrade():
     sa.Column('postcode', sa.String(length=10), nullable=False),
     sa.Column('city', sa.String(length=80), nullable=False),
     sa.Column('replaced_at', sa.DateTime(), nullable=False),
-    sa.CheckConstraint("kind IN ('login_name', 'email', 'phone', 'address')", name=op.f('ck_contact_history_kind')),
+    sa.CheckConstraint("kind IN ('login_name', 'email', 'phone', 'address', 'name')", name=op.f('ck_contact_history_kind')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_contact_history_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contact_history'))
     )
