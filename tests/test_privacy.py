@@ -418,6 +418,9 @@ def test_the_office_cannot_open_a_choice_wider(staff_case, smtp):
             assert response.status_code == 422, (path, values, htmx)
             assert "De school kan een privacy-keuze alleen strenger maken." in html and message in html
             assert "kan alleen de ouder zelf" in html
+    # Only the pupil's own parents are on this tab: another account's id is a 404.
+    stranger = f"/kinderen/{case['child'].id}/privacy/ouders/{case['teacher'].id}"
+    assert post_privacy(client, stranger, {"address": "staff"}, f"ouder-{case['teacher'].id}-").status_code == 404
     assert stored_levels() == before  # also the stricter half of a mixed post stayed as it was
     assert smtp.messages == []
 
