@@ -15,6 +15,15 @@ the same group) or "school" (all parents of the school). The rules:
 - "school": any current parent of the school, and staff.
 - Former pupils (and parents with only former pupils) are shown to nobody else.
 
+Who may change the choices (SPEC: "privacy choices belong to the parents"):
+- the owner: a user their own, a guardian with a writable link their child's — any level;
+- the office: only stricter (a narrower level than stored), audited as such, and the
+  parents (each guardian with their own account; for a parent's own field, that parent)
+  get a mail after the commit saying which field and that the school did it;
+- teachers (and read-only guardians): see the choices, change nothing.
+The services below enforce this whatever the form offered; `change_right` tells pages
+which form to show.
+
 Pages never hand model objects of another family to templates: they build cards with
 `child_card` / `parent_card` / `group_roster`, which contain only the values the viewer
 may see. Photos are served through `photo_for`, which applies the same rule.
@@ -149,47 +158,100 @@ def child_levels(child):
     return {name: levels.of_child(child.id, name) for name in CHILD_FIELDS}
 
 
-def _save_levels(actor, owner_column, owner_id, fields, chosen):
-    """Store the chosen levels; returns the names that changed (caller commits)."""
+# How far a level opens a field; the office may only go down (stricter).
+WIDTH = {"staff": 0, "group": 1, "school": 2}
+NOT_YOURS = ("Privacy-keuzes zijn van de ouders. U kunt ze bekijken, maar niet wijzigen.")
+ONLY_STRICTER = ("De school kan een privacy-keuze alleen strenger maken. {field} ruimer zetten "
+                 "(‘{level}’) kan alleen de ouder zelf.")
+STRICTER_ACTION = "privacy strenger (school)"
+
+
+class PrivacyRefused(ValueError):
+    """A change of privacy choices this actor may not make; str() is the Dutch message."""
+
+
+def change_right(actor, owner_type, owner):
+    """"owner" (any level), "stricter" (the office: only narrower) or None (look only)."""
+    if owner_type == "user":
+        if actor.id == owner.id:
+            return "owner"
+    else:
+        link = db.session.get(Guardianship, (actor.id, owner.id))
+        if link is not None:
+            return None if link.read_only else "owner"
+    if actor.role == Role.ADMIN:
+        return "stricter"
+    return None
+
+
+def _save_levels(actor, owner_type, owner, fields, chosen):
+    """Store the chosen levels within this actor's right; returns {name: (old, new)} of
+    what changed (caller commits). Raises PrivacyRefused before changing anything."""
+    right = change_right(actor, owner_type, owner)
+    if right is None:
+        raise PrivacyRefused(NOT_YOURS)
     for name, level in chosen.items():
         if name not in fields or level not in LEVELS:
             raise ValueError(f"unknown privacy field or level: {name}={level}")
+    owner_column = PrivacySetting.user_id if owner_type == "user" else PrivacySetting.child_id
     existing = {
         row.field: row
-        for row in db.session.scalars(select(PrivacySetting).where(owner_column == owner_id))
+        for row in db.session.scalars(select(PrivacySetting).where(owner_column == owner.id))
     }
-    changed = []
+    changes = {}
     for name, level in chosen.items():
+        current = existing[name].visibility if name in existing else DEFAULT_LEVEL
+        if current != level:
+            changes[name] = (current, level)
+    if right == "stricter":
+        for name, (old, new) in changes.items():
+            if WIDTH[new] > WIDTH[old]:
+                raise PrivacyRefused(ONLY_STRICTER.format(field=fields[name], level=LEVELS[new]))
+    for name, (_, level) in changes.items():
         row = existing.get(name)
-        current = row.visibility if row else DEFAULT_LEVEL
-        if current == level:
-            continue
         if row is None:
             row = PrivacySetting(field=name, visibility=level)
-            setattr(row, owner_column.key, owner_id)
+            setattr(row, owner_column.key, owner.id)
             db.session.add(row)
         else:
             row.visibility = level
-        changed.append(name)
-    return changed
+    if changes:
+        record_change(actor, owner_type, owner.id, "privacy" if right == "owner" else STRICTER_ACTION, list(changes))
+    return right, changes
+
+
+def _mail_parents(owner_type, owner, changes):
+    """After the commit: each parent concerned hears that the school made a choice stricter."""
+    from app.jobs import enqueue
+    from app.jobs.privacy import send_privacy_stricter
+
+    if owner_type == "user":
+        recipients = [owner.id]
+    else:
+        recipients = list(db.session.scalars(
+            select(Guardianship.parent_id).where(Guardianship.child_id == owner.id).order_by(Guardianship.parent_id)))
+    fields = [[name, old, new] for name, (old, new) in changes.items()]
+    for recipient_id in recipients:
+        enqueue(send_privacy_stricter, recipient_id, owner_type, owner.id, fields)
+
+
+def _save(actor, owner_type, owner, fields, chosen):
+    right, changes = _save_levels(actor, owner_type, owner, fields, chosen)
+    db.session.commit()
+    if changes and right == "stricter":
+        _mail_parents(owner_type, owner, changes)
+    return list(changes)
 
 
 def save_user_levels(actor, user, chosen):
-    """Store a user's choices ({field: level}); audited; commits. Returns changed fields."""
-    changed = _save_levels(actor, PrivacySetting.user_id, user.id, PARENT_FIELDS, chosen)
-    if changed:
-        record_change(actor, "user", user.id, "privacy", changed)
-    db.session.commit()
-    return changed
+    """Store a user's choices ({field: level}) within the actor's right (see the module
+    docstring); audited; commits. Returns the changed fields; raises PrivacyRefused."""
+    return _save(actor, "user", user, PARENT_FIELDS, chosen)
 
 
 def save_child_levels(actor, child, chosen):
-    """Store a child's choices; the caller has checked the actor may change the child."""
-    changed = _save_levels(actor, PrivacySetting.child_id, child.id, CHILD_FIELDS, chosen)
-    if changed:
-        record_change(actor, "child", child.id, "privacy", changed)
-    db.session.commit()
-    return changed
+    """Store a child's choices within the actor's right; audited; commits."""
+    return _save(actor, "child", child, CHILD_FIELDS, chosen)
 
 
 # --- membership of groups ---------------------------------------------------------------

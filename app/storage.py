@@ -1,6 +1,7 @@
 """Image uploads: checked by content, size-limited, re-encoded without metadata, thumbnailed.
 
-Used for profile photos, pupil photos, album photos and news images. Files are written
+Used for profile photos, pupil photos, album photos and news images; images uploaded as
+documents are cleaned by the same code (`strip_metadata`). Files are written
 under UPLOAD_DIR (never under static/) with random names; a route that checks access
 serves them through `send_image`.
 """
@@ -105,6 +106,24 @@ def _save(image, path, fmt):
     image.save(path, fmt, **options)
 
 
+def _clean(data):
+    """(image, format): the bytes checked as an image (format, pixels, decodable), turned
+    upright and without any metadata. Every image a user uploads goes through here."""
+    image, fmt = _open_checked(data)
+    return _normalise(image, fmt), fmt
+
+
+def strip_metadata(data):
+    """An uploaded image re-encoded at full size without EXIF, GPS or comments, for files
+    kept as they are otherwise (documents). Returns (bytes, extension, mime type); raises
+    UploadError."""
+    image, fmt = _clean(data)
+    out = io.BytesIO()
+    _save(image, out, fmt)
+    extension, mime = FORMATS[fmt]
+    return out.getvalue(), extension, mime
+
+
 def save_image(file_storage, purpose, uploaded_by=None, max_side=2000, thumb_side=480):
     """Validate and store an uploaded image; returns the StoredImage (caller commits).
 
@@ -112,9 +131,8 @@ def save_image(file_storage, purpose, uploaded_by=None, max_side=2000, thumb_sid
     """
     limit = current_app.config["MAX_IMAGE_BYTES"]
     data = read_limited(file_storage, limit, f"De foto is te groot. Het maximum is {size_text(limit)}.")
-    image, fmt = _open_checked(data)
+    image, fmt = _clean(data)
     extension, mime = FORMATS[fmt]
-    image = _normalise(image, fmt)
     image.thumbnail((max_side, max_side))
     thumb = image.copy()
     thumb.thumbnail((thumb_side, thumb_side))

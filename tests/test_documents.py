@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import Document, DocumentFolder, document_groups, utcnow
 from tests.content_helpers import SEES, VIEWERS, count_queries, main_of, post_form, school, text_of  # noqa: F401
 from tests.factories import pdf_bytes, png_bytes, stored_document
+from tests.office_files import OFFICE_REL, OLE_MAGIC, VBA_PROJECT, doc, ole_file, ooxml_file, relationships, xls
 
 
 def zip_bytes(parts):
@@ -23,17 +24,6 @@ def zip_bytes(parts):
         for name, text in parts.items():
             archive.writestr(name, text)
     return out.getvalue()
-
-
-def ooxml(main_part, extra=None):
-    parts = {"[Content_Types].xml": "<Types/>", "_rels/.rels": "<Relationships/>", main_part: "<x/>"}
-    parts.update(extra or {})
-    return zip_bytes(parts)
-
-
-def ole(stream_name):
-    """The start of an OLE2 compound file with a directory entry named `stream_name`."""
-    return files.OLE_MAGIC + b"\x00" * 504 + stream_name.encode("utf-16-le") + b"\x00" * 600
 
 
 def image_bytes(fmt):
@@ -48,27 +38,47 @@ def word_document():
     return _docx(["Verlofaanvraag"])
 
 
+VBA_CT = "application/vnd.ms-office.vbaProject"
+MS_REL = "http://schemas.microsoft.com/office/2006/relationships"
+
+
+def docx_with_rels(*rels, part="word/_rels/document.xml.rels", extra=None):
+    return ooxml_file(parts={part: relationships(*rels), **(extra or {})})
+
+
 GOOD_FILES = [
     ("brief.pdf", pdf_bytes, "pdf", "application/pdf"),
     ("formulier.docx", word_document, "docx", files.KINDS["docx"].mime_type),
-    ("rooster.xlsx", lambda: ooxml("xl/workbook.xml"), "xlsx", files.KINDS["xlsx"].mime_type),
-    ("presentatie.pptx", lambda: ooxml("ppt/presentation.xml"), "pptx", files.KINDS["pptx"].mime_type),
-    ("oud.doc", lambda: ole("WordDocument"), "doc", "application/msword"),
-    ("lijst.xls", lambda: ole("Workbook"), "xls", "application/vnd.ms-excel"),
+    ("rooster.xlsx", lambda: ooxml_file("xl/workbook.xml"), "xlsx", files.KINDS["xlsx"].mime_type),
+    ("presentatie.pptx", lambda: ooxml_file("ppt/presentation.xml"), "pptx", files.KINDS["pptx"].mime_type),
+    ("oud.doc", doc, "doc", "application/msword"),
+    ("lijst.xls", lambda: xls([("Blad1", 0x00), ("Blad2", 0x00)]), "xls", "application/vnd.ms-excel"),
+    ("met-link.docx", lambda: docx_with_rels(("rId5", f"{OFFICE_REL}/hyperlink", "https://www.schutkampen.example/",
+                                              "External")), "docx", files.KINDS["docx"].mime_type),
+    ("met-tabel.docx", lambda: ooxml_file(parts={"word/embeddings/oleObject1.bin": xls()}), "docx",
+     files.KINDS["docx"].mime_type),  # an embedded workbook without macros is fine
     ("plattegrond.png", png_bytes, "png", "image/png"),
     ("foto.jpg", lambda: image_bytes("JPEG"), "jpg", "image/jpeg"),
     ("foto.jpeg", lambda: image_bytes("JPEG"), "jpg", "image/jpeg"),
     ("animatie.gif", lambda: image_bytes("GIF"), "gif", "image/gif"),
     ("zonder-extensie", pdf_bytes, "pdf", "application/pdf"),
 ]
+REENCODED = {"png", "jpg", "webp"}  # stored without metadata, so not byte for byte
 
+MACROS = "Office-bestanden met macro's worden niet geaccepteerd."
+TEMPLATE = "Dit Office-bestand gebruikt een sjabloon van buiten het bestand."
+EXTERNAL = "Dit Office-bestand haalt bij het openen iets op van buiten het bestand"
 BAD_FILES = [
     ("brief.pdf", lambda: b"<html><script>alert(1)</script></html>", "Dit bestand is niet echt een PDF-bestand"),
     ("brief.pdf", lambda: b"%PDF-1.4\n1 0 obj\n", "Dit bestand is niet echt een PDF-bestand"),  # cut off
     ("formulier.docx", lambda: b"MZ\x90\x00" + b"\x00" * 200, "Dit bestand is niet echt een Word-bestand"),
     ("formulier.docx", lambda: zip_bytes({"readme.txt": "hallo"}), "Dit bestand is niet echt een Word-bestand"),
+    ("formulier.docx", lambda: ooxml_file(parts={"word/_rels/document.xml.rels": '<!DOCTYPE r [<!ENTITY a "b">]><r/>'}),
+     "Dit bestand is niet echt een Word-bestand"),
     ("rooster.xlsx", lambda: b"PK\x03\x04 broken zip", "Dit bestand is niet echt een Excel-bestand"),
-    ("oud.doc", lambda: ole("Something"), "Dit bestand is niet echt een Word-bestand"),
+    ("oud.doc", lambda: ole_file({"Something": b"x" * 10}), "Dit bestand is niet echt een Word-bestand"),
+    ("oud.doc", lambda: OLE_MAGIC + b"\x00" * 504 + "WordDocument".encode("utf-16-le") + b"\x00" * 600,
+     "Dit bestand is niet echt een Word-bestand"),  # the name in the bytes, but no real compound file
     ("foto.jpg", lambda: b"\xff\xd8\xff\xe0 not really a jpeg", "Dit bestand is niet echt een afbeelding (JPEG)"),
     ("brief.pdf", png_bytes, "De naam van dit bestand zegt dat het een PDF-bestand is, maar het is een afbeelding (PNG)."),
     ("foto.png", pdf_bytes, "De naam van dit bestand zegt dat het een afbeelding (PNG) is, maar het is een PDF-bestand."),
@@ -76,11 +86,45 @@ BAD_FILES = [
     ("virus.exe", pdf_bytes, "Dit bestandstype wordt niet geaccepteerd."),
     ("notities.txt", lambda: b"gewone tekst", "Dit bestandstype wordt niet geaccepteerd."),
     ("zonder-extensie", lambda: b"gewone tekst", "Dit bestandstype wordt niet geaccepteerd."),
-    ("macro.docx", lambda: ooxml("word/document.xml", {"word/vbaProject.bin": "x"}),
-     "Office-bestanden met macro's worden niet geaccepteerd."),
-    ("macro.xls", lambda: ole("Workbook") + "_VBA_PROJECT_CUR".encode("utf-16-le"),
-     "Office-bestanden met macro's worden niet geaccepteerd."),
     ("leeg.pdf", lambda: b"", "Het gekozen bestand is leeg."),
+    # Macros in docx/xlsx/pptx, whatever the part is called.
+    ("macro.docx", lambda: ooxml_file(parts={"word/vbaProject.bin": ole_file(VBA_PROJECT)},
+                                      overrides={"/word/vbaProject.bin": VBA_CT}), MACROS),
+    ("verstopt.docx", lambda: ooxml_file(parts={"word/hidden.bin": ole_file(VBA_PROJECT)},
+                                         overrides={"/word/hidden.bin": VBA_CT}), MACROS),
+    ("verstopt2.docx", lambda: ooxml_file(parts={"word/hidden.bin": b"\x00" * 64}, defaults={"bin": VBA_CT}), MACROS),
+    ("relatie.docx", lambda: docx_with_rels(("rId7", f"{MS_REL}/vbaProject", "data.dat"),
+                                            extra={"word/data.dat": b"\x00" * 64}), MACROS),
+    ("ingebed.docx", lambda: ooxml_file(parts={"word/embeddings/oleObject1.bin": ole_file({"Macros": VBA_PROJECT,
+                                                                                           "WordDocument": b"x"})}), MACROS),
+    ("macroblad.xlsx", lambda: ooxml_file("xl/workbook.xml", parts={"xl/macrosheets/sheet1.xml": "<xm:macrosheet/>"}),
+     MACROS),
+    ("macroblad2.xlsx", lambda: ooxml_file("xl/workbook.xml", parts={"xl/worksheets/sheet9.xml": "<x/>"},
+                                           overrides={"/xl/worksheets/sheet9.xml": "application/vnd.ms-excel.macrosheet+xml"}),
+     MACROS),
+    ("macroblad3.xlsx", lambda: ooxml_file("xl/workbook.xml", parts={
+        "xl/_rels/workbook.xml.rels": relationships(("rId3", f"{MS_REL}/xlMacrosheet", "worksheets/sheet3.xml")),
+        "xl/worksheets/sheet3.xml": "<x/>"}), MACROS),
+    ("docm.docx", lambda: ooxml_file(main_type="application/vnd.ms-word.document.macroEnabled.main+xml"), MACROS),
+    # Something fetched from outside when the file is opened.
+    ("sjabloon.docx", lambda: docx_with_rels(("rId1", f"{OFFICE_REL}/attachedTemplate",
+                                              "https://sjablonen.example/brief.dotm", "External"),
+                                             part="word/_rels/settings.xml.rels"), TEMPLATE),
+    ("sjabloon2.docx", lambda: docx_with_rels(("rId1", f"{OFFICE_REL}/attachedTemplate",
+                                               "file:///\\\\server\\share\\brief.dotm", "External"),
+                                              part="word/_rels/settings.xml.rels"), TEMPLATE),
+    ("plaatje.docx", lambda: docx_with_rels(("rId4", f"{OFFICE_REL}/image", "https://tracker.example/p.png",
+                                             "External")), EXTERNAL),
+    ("ole-link.docx", lambda: docx_with_rels(("rId4", f"{OFFICE_REL}/oleObject", "mhtml:https://x.example/!x",
+                                              "External")), EXTERNAL),
+    # The old formats: a VBA project in any of its storages, Excel 4.0 macro sheets.
+    ("macro.doc", lambda: doc({"Macros": VBA_PROJECT}), MACROS),
+    ("macro.xls", lambda: xls(extra={"_VBA_PROJECT_CUR": VBA_PROJECT}), MACROS),
+    ("macro2.xls", lambda: xls(extra={"VBA": VBA_PROJECT["VBA"]}), MACROS),
+    ("xlm.xls", lambda: xls([("Blad1", 0x00), ("Macro1", 0x01)]), MACROS),
+    ("module.xls", lambda: xls([("Blad1", 0x00), ("Module1", 0x06)]), MACROS),
+    ("wachtwoord.xlsx", lambda: ole_file({"EncryptedPackage": b"\x00" * 100, "EncryptionInfo": b"\x00" * 100}),
+     "met een wachtwoord beveiligd"),
 ]
 
 
@@ -153,13 +197,62 @@ def test_accepted_files(school, login_as, app, filename, make, kind, mime):
     response = upload(login_as(school["people"]["office"]), data, filename)
     assert response.status_code == 302, text_of(response)[:2000]
     document = db.session.scalar(select(Document))
-    assert (document.kind, document.mime_type, document.size_bytes) == (kind, mime, len(data))
+    assert (document.kind, document.mime_type) == (kind, mime)
     assert document.original_name.endswith("." + files.KINDS[kind].extension)
     # Stored under a random name of its real kind, never the uploaded name.
     assert stored_files(app) == [document.stored_name]
     assert document.stored_name != filename and len(document.stored_name.split(".")[0]) == 32
     download = login_as(school["people"]["parent_in"]).get(f"/documenten/{document.id}/download")
-    assert download.data == data and download.mimetype == mime
+    assert download.mimetype == mime and document.size_bytes == len(download.data)
+    if kind in REENCODED:
+        with Image.open(io.BytesIO(download.data)) as image:
+            assert image.size == Image.open(io.BytesIO(data)).size
+    else:
+        assert download.data == data
+
+
+def photo_with_gps(fmt):
+    """A photo as a phone makes it: EXIF with the camera, a description and GPS coordinates."""
+    from PIL import ExifTags, PngImagePlugin
+
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "Telefoonmerk"
+    exif[ExifTags.Base.ImageDescription] = "Dorpsstraat 12"
+    exif[ExifTags.IFD.GPSInfo] = {
+        ExifTags.GPS.GPSLatitudeRef: "N", ExifTags.GPS.GPSLatitude: (52.0, 18.0, 36.0),
+        ExifTags.GPS.GPSLongitudeRef: "E", ExifTags.GPS.GPSLongitude: (6.0, 31.0, 12.0),
+    }
+    out = io.BytesIO()
+    options = {"exif": exif}
+    if fmt == "PNG":
+        info = PngImagePlugin.PngInfo()
+        info.add_text("Comment", "Telefoonmerk bij de Dorpsstraat 12")
+        options["pnginfo"] = info
+    Image.new("RGB", (64, 48), (200, 120, 40)).save(out, fmt, **options)
+    data = out.getvalue()
+    with Image.open(io.BytesIO(data)) as image:  # the test file really carries it
+        assert image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+    return data
+
+
+@pytest.mark.parametrize("fmt, filename", [("JPEG", "schoolplein.jpg"), ("PNG", "schoolplein.png"),
+                                           ("WEBP", "schoolplein.webp")])
+def test_photos_uploaded_as_documents_lose_exif_and_gps(school, login_as, app, fmt, filename):
+    from PIL import ExifTags
+
+    data = photo_with_gps(fmt)
+    assert b"Telefoonmerk" in data
+    response = upload(login_as(school["people"]["office"]), data, filename)
+    assert response.status_code == 302, text_of(response)[:2000]
+    document = db.session.scalar(select(Document))
+    download = login_as(school["people"]["parent_in"]).get(f"/documenten/{document.id}/download")
+    assert download.status_code == 200
+    with Image.open(io.BytesIO(download.data)) as image:
+        assert image.format == fmt and image.size == (64, 48)
+        assert not image.getexif() and not image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+        assert "exif" not in image.info and not any("Comment" in str(key) for key in image.info)
+    assert b"Telefoonmerk" not in download.data and b"Dorpsstraat" not in download.data
+    assert files.path_of(document).read_bytes() == download.data  # what is stored, not only what is served
 
 
 @pytest.mark.parametrize("filename, make, message", BAD_FILES, ids=[f"{f[0]}-{i}" for i, f in enumerate(BAD_FILES)])

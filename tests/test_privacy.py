@@ -8,12 +8,12 @@ the group (staff), plus the office and a teacher of another group.
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app import privacy
 from app.extensions import db
 from app.models import AuditEntry, ContactNumber, PrivacySetting, utcnow
-from tests.conftest import Auth
+from tests.conftest import Auth, mail_text
 from tests.factories import AdminFactory, GroupFactory, family, teacher_of
 from tests.test_storage import jpeg_bytes
 
@@ -317,3 +317,167 @@ def test_only_the_owner_changes_privacy(school):
     data["csrf_token"] = Auth(client).csrf("/account/privacy")
     assert client.post(f"/kinderen/{child.id}/privacy", data=data).status_code == 404
     assert set(privacy.child_levels(child).values()) == {"staff"}
+
+
+# --- privacy choices belong to the parents: staff see them, the office only makes them stricter ----
+
+@pytest.fixture
+def staff_case(app, login_as):
+    """A pupil with two parents (each their own account), their teacher and the office,
+    with some choices opened up by the parents."""
+    group = GroupFactory(name="4")
+    child, (mother, father) = family(group=group, parents=2, first_name="Noor", last_name="Keuzes")
+    mother.first_name, father.first_name = "Mirjam", "Frank"
+    mother.email, father.email = "mirjam@voorbeeld.nl", "frank@voorbeeld.nl"
+    db.session.commit()
+    set_level("child", child.id, "address", "school")
+    set_level("child", child.id, "phone", "group")
+    set_level("parent", mother.id, "phone_mobile", "school")
+    teacher, office = teacher_of(group), AdminFactory()
+    return {"child": child, "mother": mother, "father": father, "teacher": teacher, "office": office,
+            "clients": {"teacher": login_as(teacher), "office": login_as(office), "mother": login_as(mother)}}
+
+
+def stored_levels():
+    return sorted((row.user_id or 0, row.child_id or 0, row.field, row.visibility) for row in db.session.scalars(
+        select(PrivacySetting)))
+
+
+def post_privacy(client, path, values, prefix="", htmx=False):
+    data = {f"{prefix}{name}": level for name, level in values.items()}
+    token = Auth(client).csrf("/")
+    if htmx:
+        return client.post(path, data=data, headers={"HX-Request": "true", "X-CSRFToken": token})
+    return client.post(path, data={**data, "csrf_token": token})
+
+
+def child_path(case):
+    return f"/kinderen/{case['child'].id}/privacy"
+
+
+def parent_path(case, parent="mother"):
+    return f"/kinderen/{case['child'].id}/privacy/ouders/{case[parent].id}"
+
+
+def child_choices(case, **changes):
+    return {**privacy.child_levels(case["child"]), **changes}
+
+
+def mother_choices(case, **changes):
+    return {**privacy.user_levels(case["mother"]), **changes}
+
+
+def test_a_teacher_sees_the_choices_of_pupil_and_parents_but_cannot_change_them(staff_case):
+    case, client = staff_case, staff_case["clients"]["teacher"]
+    page = client.get(child_path(case)).get_data(as_text=True)
+    assert 'type="radio"' not in page
+    assert "Privacy van Noor" in page and "Privacy van Mirjam Keuzes (ouder)" in page
+    assert "Privacy van Frank Keuzes (ouder)" in page
+    assert "Alle ouders van school" in page and "Ouders van de groep" in page
+    assert "wijzigen kan alleen de ouder" in page
+    before = stored_levels()
+    audit_before = db.session.scalar(select(func.count()).select_from(AuditEntry))
+    attempts = [
+        (child_path(case), child_choices(case, photo="school"), ""),       # wider
+        (child_path(case), child_choices(case, address="staff"), ""),      # even stricter: not a teacher's call
+        (parent_path(case), mother_choices(case, address="school"), f"ouder-{case['mother'].id}-"),
+        (parent_path(case), mother_choices(case, phone_mobile="staff"), f"ouder-{case['mother'].id}-"),
+    ]
+    for path, values, prefix in attempts:
+        for htmx in (False, True):
+            response = post_privacy(client, path, values, prefix, htmx=htmx)
+            html = response.get_data(as_text=True)
+            assert response.status_code == 422, (path, values, htmx)
+            assert "Privacy-keuzes zijn van de ouders. U kunt ze bekijken, maar niet wijzigen." in html
+            assert ("<html" in html) is not htmx  # htmx: only the block, swapped in place
+    assert stored_levels() == before
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == audit_before
+
+
+def test_the_office_cannot_open_a_choice_wider(staff_case, smtp):
+    case, client = staff_case, staff_case["clients"]["office"]
+    page = client.get(child_path(case)).get_data(as_text=True)
+    # The form offers only what is not wider than the parents chose.
+    assert 'disabled id="phone-2" name="phone" type="radio" value="school"' in page
+    assert 'id="address-2" name="address" type="radio" value="school"' in page
+    assert 'disabled id="address-2"' not in page
+    prefix = f"ouder-{case['mother'].id}-"
+    assert f'disabled id="{prefix}email-1"' in page
+    before = stored_levels()
+    attempts = [
+        (child_path(case), child_choices(case, phone="school"), "", "Telefoonnummer ruimer zetten (‘Alle ouders van school’)"),
+        (child_path(case), child_choices(case, photo="group", address="staff"), "", "Foto ruimer zetten (‘Ouders van de groep’)"),
+        (parent_path(case), mother_choices(case, email="group"), prefix, "E-mailadres ruimer zetten (‘Ouders van de groep’)"),
+        (parent_path(case, "father"), {**privacy.user_levels(case["father"]), "address": "school"},
+         f"ouder-{case['father'].id}-", "Adres ruimer zetten (‘Alle ouders van school’)"),
+    ]
+    for path, values, prefix_, message in attempts:
+        for htmx in (False, True):
+            response = post_privacy(client, path, values, prefix_, htmx=htmx)
+            html = response.get_data(as_text=True)
+            assert response.status_code == 422, (path, values, htmx)
+            assert "De school kan een privacy-keuze alleen strenger maken." in html and message in html
+            assert "kan alleen de ouder zelf" in html
+    # Only the pupil's own parents are on this tab: another account's id is a 404.
+    stranger = f"/kinderen/{case['child'].id}/privacy/ouders/{case['teacher'].id}"
+    assert post_privacy(client, stranger, {"address": "staff"}, f"ouder-{case['teacher'].id}-").status_code == 404
+    assert stored_levels() == before  # also the stricter half of a mixed post stayed as it was
+    assert smtp.messages == []
+
+
+def test_the_office_makes_a_choice_stricter_audited_and_both_parents_are_mailed(staff_case, pipeline):
+    case, client = staff_case, staff_case["clients"]["office"]
+    response = post_privacy(client, child_path(case), child_choices(case, address="staff"), htmx=True)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'hx-swap-oob="innerHTML">Opgeslagen.' in html and "<html" not in html
+    assert privacy.child_levels(case["child"])["address"] == "staff"
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.subject_type == "child")).one()
+    assert (entry.action, entry.actor_id, entry.subject_id, entry.fields) == (
+        "privacy strenger (school)", case["office"].id, case["child"].id, ["address"])
+    assert pipeline.smtp.messages == []  # nothing sent inside the request
+    pipeline.drain()
+    received = pipeline.smtp.wait_for(2)
+    assert sorted(address for m in received for address in m["to"]) == ["frank@voorbeeld.nl", "mirjam@voorbeeld.nl"]
+    for mail in received:
+        text = mail_text(mail["message"])
+        assert "Privacy-instelling van Noor strenger gemaakt door de school" in str(mail["message"]["Subject"])
+        assert "De administratie van de school heeft een privacy-instelling van Noor" in text
+        assert '- Adres: was "Alle ouders van school", is nu "Alleen de school"' in text
+        assert "Telefoonnummer" not in text  # only what changed
+        assert f"/kinderen/{case['child'].id}/privacy" in text
+
+    # A parent's own field, as a plain form post: only that parent hears of it.
+    pipeline.smtp.clear()
+    prefix = f"ouder-{case['mother'].id}-"
+    response = post_privacy(client, parent_path(case), mother_choices(case, phone_mobile="group"), prefix)
+    assert response.status_code == 302
+    assert "strenger gemaakt. Mirjam Keuzes krijgt hierover een e-mail." in client.get(response.location).get_data(as_text=True)
+    assert privacy.user_levels(case["mother"])["phone_mobile"] == "group"
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.subject_type == "user")).one()
+    assert (entry.action, entry.subject_id, entry.fields) == ("privacy strenger (school)", case["mother"].id,
+                                                              ["phone_mobile"])
+    pipeline.drain()
+    (mail,) = pipeline.smtp.wait_for(1)
+    assert mail["to"] == ["mirjam@voorbeeld.nl"]
+    assert '- Mobiel nummer: was "Alle ouders van school", is nu "Ouders van de groep"' in mail_text(mail["message"])
+
+    # The parents' own choices are still theirs: wider again is fine for them, and no mail.
+    pipeline.smtp.clear()
+    mother = case["clients"]["mother"]
+    assert post_privacy(mother, child_path(case), child_choices(case, address="school")).status_code == 302
+    assert privacy.child_levels(case["child"])["address"] == "school"
+    pipeline.drain()
+    assert pipeline.smtp.messages == []
+
+
+def test_parents_do_not_reach_the_other_parents_choices(staff_case):
+    case, client = staff_case, staff_case["clients"]["mother"]
+    before = stored_levels()
+    prefix = f"ouder-{case['father'].id}-"
+    values = {**privacy.user_levels(case["father"]), "address": "school"}
+    assert post_privacy(client, parent_path(case, "father"), values, prefix).status_code == 404
+    assert post_privacy(client, parent_path(case), mother_choices(case), f"ouder-{case['mother'].id}-").status_code == 404
+    page = client.get(child_path(case)).get_data(as_text=True)
+    assert "Frank" not in page and "(ouder)" not in page
+    assert stored_levels() == before

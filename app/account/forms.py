@@ -119,15 +119,20 @@ class ChoiceRadioField(RadioField):
             raise ValidationError("Kies wie dit mag zien.")
 
 
-def privacy_form(fields, levels):
-    """A form with one radio group per privacy field, prefilled with `levels`."""
-    from app.privacy import LEVELS
+def privacy_form(fields, levels, stricter_only=False):
+    """A form with one radio group per privacy field, prefilled with `levels`.
+
+    stricter_only (the office): the levels wider than the stored one are shown disabled;
+    app/privacy.py refuses them anyway, whatever is posted."""
+    from app.privacy import LEVELS, WIDTH
 
     class PrivacyForm(PortalForm):
         pass
 
     for name, label in fields.items():
-        setattr(PrivacyForm, name, ChoiceRadioField(
-            label, choices=[SelectChoice(value, text) for value, text in LEVELS.items()],
-            default=levels.get(name, "staff")))
+        current = levels.get(name, "staff")
+        choices = [SelectChoice(value, text,
+                                render_kw={"disabled": True} if stricter_only and WIDTH[value] > WIDTH[current] else {})
+                   for value, text in LEVELS.items()]
+        setattr(PrivacyForm, name, ChoiceRadioField(label, choices=choices, default=current))
     return PrivacyForm

@@ -13,7 +13,6 @@ from app.access import can_edit_child, child_for, children_of
 from app.account import numbers
 from app.account import services as account_services
 from app.account.forms import ConfirmForm, PhotoForm, privacy_form
-from app.account.routes import render_privacy
 from app.children import bp, services
 from app.children.forms import GENDERS, ChildContactForm, ChildForm
 from app.htmx import is_htmx, render_page
@@ -145,27 +144,95 @@ def number_action(child_id, number_id=None):
 
 
 # --- Privacy ------------------------------------------------------------------------------
+#
+# The choices belong to the parents (app/privacy.py): a guardian with a writable link
+# changes the child's, a read-only guardian and teachers see them, the office may only make
+# them stricter. Staff also see the choices of the pupil's parents here, each in a form of
+# its own (the office: stricter only) posting to parent_privacy.
+
+def _privacy_block(child, parent=None, posted=False, **state):
+    """One privacy form (or read-only list): the child's, or one parent's (staff only)."""
+    if parent is None:
+        right = privacy.change_right(current_user, "child", child)
+        fields, levels, prefix = privacy.CHILD_FIELDS, privacy.child_levels(child), ""
+        action = url_for("children.privacy", child_id=child.id)
+        title = f"Privacy van {child.first_name}"
+    else:
+        right = privacy.change_right(current_user, "user", parent)
+        fields, levels, prefix = privacy.PARENT_FIELDS, privacy.user_levels(parent), f"ouder-{parent.id}"
+        action = url_for("children.parent_privacy", child_id=child.id, parent_id=parent.id)
+        title = f"Privacy van {parent.name} (ouder)"
+    form_class = privacy_form(fields, levels, stricter_only=right == "stricter")
+    form = form_class(prefix=prefix) if posted else form_class(formdata=None, prefix=prefix)
+    block = dict(form=form, privacy_action=action, editable=right is not None, stricter=right == "stricter",
+                 right=right, title=title, heading_id=f"privacy-kop{'-' + prefix if prefix else ''}",
+                 status_id=f"privacy-status{'-' + prefix if prefix else ''}", saved=False, privacy_error=None)
+    block.update(state)
+    return block
+
+
+def _privacy_response(child, block=None, parent=None, status=200):
+    """The page with every block (one of them replaced by `block`), or for htmx only that block."""
+    if block is not None and is_htmx():
+        return render_page("children/privacy.html", "account/_privacy_form.html", status=status,
+                           levels=privacy.LEVELS, child=child, **block)
+    blocks = [block if block is not None and parent is None else _privacy_block(child)]
+    if current_user.is_staff:
+        for guardian in services.guardians_of(child):
+            replaced = block is not None and parent is not None and guardian.id == parent.id
+            blocks.append(block if replaced else _privacy_block(child, guardian))
+    _, thumb_url = privacy.own_photo_urls(child.photo_id)
+    return render_page("children/privacy.html", status=status, child=child, tab="privacy", blocks=blocks,
+                       levels=privacy.LEVELS, editable=can_edit_child(current_user, child), photo_url=thumb_url,
+                       show_results=module_enabled("resultaten"))
+
+
+def _save_privacy(child, parent=None):
+    block = _privacy_block(child, parent, posted=True)
+    form = block["form"]
+    if not form.validate_on_submit():
+        return _privacy_response(child, block, parent, status=422)
+    chosen = {name: form[name].data for name in (privacy.CHILD_FIELDS if parent is None else privacy.PARENT_FIELDS)}
+    try:
+        if parent is None:
+            changed = privacy.save_child_levels(current_user, child, chosen)
+        else:
+            changed = privacy.save_user_levels(current_user, parent, chosen)
+    except privacy.PrivacyRefused as refusal:
+        # Nothing changed: show the stored choices again, with the reason.
+        return _privacy_response(child, _privacy_block(child, parent, privacy_error=str(refusal)), parent, status=422)
+    stricter = block["right"] == "stricter" and changed
+    if not is_htmx():
+        whose = child.first_name if parent is None else parent.name
+        if stricter:
+            told = "De ouders krijgen" if parent is None else f"{parent.name} krijgt"
+            flash(f"De privacy-instelling van {whose} is strenger gemaakt. {told} hierover een e-mail.", "success")
+        else:
+            flash(f"De privacy-instellingen van {whose} zijn opgeslagen.", "success")
+        return redirect(url_for("children.privacy", child_id=child.id))
+    return _privacy_response(child, _privacy_block(child, parent, saved=True), parent)
+
 
 @bp.route("/<int:child_id>/privacy", methods=["GET", "POST"], endpoint="privacy")
 @login_required
 def privacy_settings(child_id):
     child = child_for(current_user, child_id, write=request.method == "POST")
-    levels = privacy.child_levels(child)
-    form_class = privacy_form(privacy.CHILD_FIELDS, levels)
-    form = form_class() if request.method == "POST" else form_class(formdata=None)
-    saved = False
-    if request.method == "POST" and form.validate_on_submit():
-        privacy.save_child_levels(current_user, child, {name: form[name].data for name in privacy.CHILD_FIELDS})
-        saved = True
-        if not is_htmx():
-            flash(f"De privacy-instellingen van {child.first_name} zijn opgeslagen.", "success")
-            return redirect(url_for("children.privacy", child_id=child.id))
-    _, thumb_url = privacy.own_photo_urls(child.photo_id)
-    return render_privacy("children/privacy.html", form, url_for("children.privacy", child_id=child.id),
-                          saved=saved, status=422 if form.errors else 200, child=child, tab="privacy",
-                          editable=can_edit_child(current_user, child), photo_url=thumb_url,
-                          show_results=module_enabled("resultaten"))
+    if request.method == "GET":
+        return _privacy_response(child)
+    return _save_privacy(child)
 
+
+@bp.post("/<int:child_id>/privacy/ouders/<int:parent_id>", endpoint="parent_privacy")
+@login_required
+def parent_privacy(child_id, parent_id):
+    """Staff only: a parent's own choices, shown on their child's tab (the office: stricter)."""
+    if not current_user.is_staff:
+        abort(404)  # a parent's choices are changed under Mijn account, by that parent
+    child = child_for(current_user, child_id)
+    parent = next((guardian for guardian in services.guardians_of(child) if guardian.id == parent_id), None)
+    if parent is None:
+        abort(404)
+    return _save_privacy(child, parent)
 
 
 # --- Resultaten and Notities --------------------------------------------------------------

@@ -6,7 +6,15 @@ from sqlalchemy.orm import selectinload
 from app.access import taught_group_ids
 from app.audit import record_change
 from app.extensions import db
-from app.models import Child, ChildNote, Group, utcnow
+from app.models import Child, ChildNote, Group, Guardianship, User, utcnow
+
+
+def guardians_of(child):
+    """The child's parents (any link), for staff's view of their privacy choices."""
+    return db.session.scalars(
+        select(User).join(Guardianship, Guardianship.parent_id == User.id)
+        .where(Guardianship.child_id == child.id).order_by(User.first_name, User.last_name, User.id)
+    ).all()
 
 
 def notes_of(child):

@@ -2,20 +2,37 @@
 a safe download name, and where it is stored (UPLOAD_DIR/documents, random names).
 
 Accepted: PDF; Word, Excel and PowerPoint (docx/xlsx/pptx, and the old doc/xls);
-JPEG, PNG, WebP and GIF images. Office files with macros are refused.
+JPEG, PNG, WebP and GIF images. Checked by content:
+- Office files with macros are refused, however the macro part is named: in docx/xlsx/pptx
+  any part whose content type or relationship is a VBA project (or its Word data), an
+  Excel 4.0 macro sheet (also any part under xl/macrosheets/), a macro-enabled main part,
+  or an embedded OLE2 object holding a VBA project; in the old doc/xls (OLE2, read with
+  olefile) any VBA/Macros storage, and in an .xls an Excel 4.0 macro sheet or VB module
+  in the workbook's sheet list (BOUNDSHEET records).
+- docx/xlsx/pptx that fetch something from outside when opened are refused: a template
+  attached from outside (attachedTemplate), and every other relationship with
+  TargetMode="External" except plain hyperlinks (linked pictures, frames, OLE links,
+  external workbooks: the way remote content and NTLM leaks come in).
+- Password-protected (encrypted) Office files are refused: they cannot be checked.
+- JPEG, PNG and WebP are re-encoded without metadata (EXIF, GPS, comments) by the same
+  code as every uploaded photo (app/storage.strip_metadata). GIF is stored as it is (it
+  has no EXIF block, and re-encoding would lose an animation).
 """
 import io
 import re
 import secrets
+import struct
 import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
+import olefile
 from flask import current_app
 from PIL import Image, UnidentifiedImageError
 
-from app.storage import UploadError, read_limited
+from app.storage import UploadError, read_limited, strip_metadata
 
 
 @dataclass(frozen=True)
@@ -52,40 +69,193 @@ NOT_ACCEPTED = "Dit bestandstype wordt niet geaccepteerd. Upload een PDF, een Wo
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_ZIP_ENTRIES = 5000
+# What we read from inside an Office zip: the XML of content types and relationships, and
+# embedded OLE2 objects. Larger parts (a zip bomb) make the file uncheckable.
+MAX_XML_PART = 5 * 1024 * 1024
+MAX_EMBEDDED_TOTAL = 100 * 1024 * 1024
+
+MACROS = "Office-bestanden met macro's worden niet geaccepteerd. Sla het bestand op zonder macro's."
+EXTERNAL_TEMPLATE = ("Dit Office-bestand gebruikt een sjabloon van buiten het bestand. Zulke bestanden worden niet "
+                     "geaccepteerd. Sla het op als PDF of als document zonder gekoppeld sjabloon en probeer het opnieuw.")
+EXTERNAL_LINK = ("Dit Office-bestand haalt bij het openen iets op van buiten het bestand (een gekoppelde "
+                 "afbeelding, een ander bestand of een website). Zulke bestanden worden niet geaccepteerd. Verwijder "
+                 "de koppeling of sla het op als PDF en probeer het opnieuw.")
+ENCRYPTED = ("Dit bestand is met een wachtwoord beveiligd en kan daardoor niet worden gecontroleerd. "
+             "Upload een versie zonder wachtwoord.")
+UNCHECKABLE = "Dit Office-bestand kan niet worden gecontroleerd (het is ongewoon groot van binnen). Sla het op als PDF."
+
+# Content types and relationship types (their last part) that carry macros.
+MACRO_CONTENT_TYPE_WORDS = ("vbaproject", "vbadata", "macrosheet", "macroenabled")
+MACRO_RELATIONSHIPS = {"vbaproject", "wordvbadata", "xlmacrosheet", "xlintlmacrosheet"}
+# OLE2 storages of a VBA project: Word's Macros/VBA, Excel's _VBA_PROJECT_CUR/VBA.
+VBA_STORAGES = {"vba", "macros", "_vba_project_cur", "_vba_project"}
+BOUNDSHEET, BIFF_EOF, BIFF_BOF, FILEPASS = 0x0085, 0x000A, 0x0809, 0x002F
+MACRO_SHEET_TYPES = {0x01, 0x06}  # Excel 4.0 macro sheet, VB module
 
 
-def _utf16(name):
-    return name.encode("utf-16-le")
+class _NotOffice(Exception):
+    """The bytes do not hold a readable Office file."""
+
+
+def _local(tag):
+    return tag.rsplit("}", 1)[-1]
+
+
+def _xml(archive, info):
+    if info.file_size > MAX_XML_PART:
+        raise UploadError(UNCHECKABLE)
+    data = archive.read(info)
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:  # never in Office XML; no entity tricks
+        raise _NotOffice()
+    try:
+        return ElementTree.fromstring(data)
+    except ElementTree.ParseError:
+        raise _NotOffice() from None
+
+
+def _content_types(archive, infos):
+    """{part name (lower, without leading /): content type (lower)} for every part."""
+    root = _xml(archive, infos["[content_types].xml"])
+    defaults, overrides = {}, {}
+    for element in root:
+        name = _local(element.tag)
+        if name == "Default":
+            defaults[element.get("Extension", "").lower()] = element.get("ContentType", "").lower()
+        elif name == "Override":
+            overrides[element.get("PartName", "").lstrip("/").lower()] = element.get("ContentType", "").lower()
+    types = {}
+    for part in infos:
+        extension = part.rsplit(".", 1)[-1] if "." in part.rsplit("/", 1)[-1] else ""
+        types[part] = overrides.get(part, defaults.get(extension, ""))
+    return types
+
+
+def _check_relationships(archive, infos):
+    """Refuse macro relationships and anything fetched from outside (see the docstring)."""
+    for part, info in infos.items():
+        if not part.endswith(".rels"):
+            continue
+        for element in _xml(archive, info):
+            if _local(element.tag) != "Relationship":
+                continue
+            kind = element.get("Type", "").rstrip("/").rsplit("/", 1)[-1].lower()
+            external = element.get("TargetMode", "").lower() == "external"
+            if kind in MACRO_RELATIONSHIPS:
+                raise UploadError(MACROS)
+            if kind == "attachedtemplate":
+                raise UploadError(EXTERNAL_TEMPLATE)
+            if external and kind != "hyperlink":
+                raise UploadError(EXTERNAL_LINK)
+
+
+def _check_embedded(archive, infos):
+    """Embedded OLE2 objects (whatever their name): no VBA project, no macro sheet."""
+    total = 0
+    for info in infos.values():
+        if info.is_dir() or info.file_size < len(OLE_MAGIC):
+            continue
+        with archive.open(info) as part:
+            if part.read(len(OLE_MAGIC)) != OLE_MAGIC:
+                continue
+        total += info.file_size
+        if total > MAX_EMBEDDED_TOTAL:
+            raise UploadError(UNCHECKABLE)
+        try:
+            _check_ole(_open_ole(archive.read(info)))
+        except _NotOffice:
+            continue  # not a readable OLE2 file: Office will not run anything from it either
 
 
 def _detect_ooxml(data):
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        names = archive.namelist()
+        infolist = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
         return None
-    if len(names) > MAX_ZIP_ENTRIES or "[Content_Types].xml" not in names:
+    if len(infolist) > MAX_ZIP_ENTRIES:
         return None
-    lowered = {name.lower() for name in names}
-    if any(name.endswith("vbaproject.bin") for name in lowered):
-        raise UploadError("Office-bestanden met macro's worden niet geaccepteerd. Sla het bestand op zonder macro's.")
-    if "word/document.xml" in lowered:
+    infos = {info.filename.lstrip("/").lower(): info for info in infolist}
+    if "[content_types].xml" not in infos:
+        return None
+    try:
+        types = _content_types(archive, infos)
+        if any(part.startswith("xl/macrosheets/") or part.endswith("vbaproject.bin") for part in infos) or any(
+                word in content_type for content_type in types.values() for word in MACRO_CONTENT_TYPE_WORDS):
+            raise UploadError(MACROS)
+        _check_relationships(archive, infos)
+        _check_embedded(archive, infos)
+    except _NotOffice:
+        return None
+    except (zipfile.BadZipFile, RuntimeError, OSError, EOFError, NotImplementedError):
+        return None  # a damaged or encrypted zip entry
+    if "word/document.xml" in infos:
         return "docx"
-    if "xl/workbook.xml" in lowered:
+    if "xl/workbook.xml" in infos:
         return "xlsx"
-    if "ppt/presentation.xml" in lowered:
+    if "ppt/presentation.xml" in infos:
         return "pptx"
     return None
 
 
+def _open_ole(data):
+    try:
+        return olefile.OleFileIO(data)
+    except Exception:  # noqa: BLE001 — olefile raises many kinds on damaged files
+        raise _NotOffice() from None
+
+
+def _workbook_has_macro_sheets(stream):
+    """The BIFF records of the workbook globals: does the sheet list hold an Excel 4.0
+    macro sheet or a VB module? (MS-XLS: BoundSheet8.dt; the list ends at the first EOF.)"""
+    position = 0
+    first = True
+    while position + 4 <= len(stream):
+        record, length = struct.unpack_from("<HH", stream, position)
+        body = stream[position + 4:position + 4 + length]
+        if first and record != BIFF_BOF:
+            raise _NotOffice()
+        first = False
+        if record == FILEPASS:
+            raise UploadError(ENCRYPTED)
+        if record == BOUNDSHEET and len(body) >= 6 and body[5] in MACRO_SHEET_TYPES:
+            return True
+        if record == BIFF_EOF:
+            return False
+        position += 4 + length
+    return False
+
+
+def _check_ole(ole):
+    """Refuse an OLE2 file with a VBA project, or a workbook with macro sheets."""
+    try:
+        entries = ole.listdir(streams=True, storages=True)
+        if any(part.lower() in VBA_STORAGES for entry in entries for part in entry):
+            raise UploadError(MACROS)
+        if ole.exists("EncryptedPackage"):
+            raise UploadError(ENCRYPTED)
+        for name in ("Workbook", "Book"):
+            if ole.exists(name) and ole.get_type(name) == olefile.STGTY_STREAM:
+                if _workbook_has_macro_sheets(ole.openstream(name).read()):
+                    raise UploadError(MACROS)
+    except UploadError:
+        raise
+    except _NotOffice:
+        raise
+    except Exception:  # noqa: BLE001 — a damaged directory or stream
+        raise _NotOffice() from None
+
+
 def _detect_ole(data):
-    # The old binary Office formats are OLE2 compound files; the name of the main stream
-    # (UTF-16 in the directory) tells Word from Excel.
-    if any(_utf16(name) in data for name in ("Macros", "_VBA_PROJECT_CUR", "_VBA_PROJECT")):
-        raise UploadError("Office-bestanden met macro's worden niet geaccepteerd. Sla het bestand op zonder macro's.")
-    if _utf16("WordDocument") in data:
+    # The old binary Office formats are OLE2 compound files; the main stream tells Word
+    # from Excel.
+    try:
+        ole = _open_ole(data)
+        _check_ole(ole)
+    except _NotOffice:
+        return None
+    if ole.exists("WordDocument"):
         return "doc"
-    if _utf16("Workbook") in data or _utf16("Book\x00") in data:
+    if ole.exists("Workbook") or ole.exists("Book"):
         return "xls"
     return None
 
@@ -97,7 +267,8 @@ def _detect_image(data):
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         return None
-    return {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}.get(fmt)
+    # MPO: a phone camera's JPEG with extra preview frames; a JPEG to everyone.
+    return {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}.get(fmt)
 
 
 def detect_kind(data):
@@ -166,6 +337,9 @@ def check_upload(file_storage):
             f"De naam van dit bestand zegt dat het {KINDS[claimed].noun} is, maar het is {KINDS[kind].noun}. "
             "Controleer het bestand en probeer het opnieuw."
         )
+    if kind in ("jpg", "png", "webp"):
+        # No EXIF/GPS in a document either: the same cleaning as every photo.
+        data, _, _ = strip_metadata(data)
     return CheckedFile(data=data, kind=KINDS[kind], filename=clean_filename(name, kind))
 
 

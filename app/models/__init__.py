@@ -22,3 +22,4 @@ from app.models.albums import *  # noqa: F401,F403,E402
 from app.models.meetings import *  # noqa: F401,F403,E402
 from app.models.notifications import *  # noqa: F401,F403,E402
 from app.models.admin import *  # noqa: F401,F403,E402
+from app.models.history import *  # noqa: F401,F403,E402

@@ -42,18 +42,20 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # The login name is an e-mail address, stored case-folded so it is unique without
     # regard to case. The contact address is separate (manual, FAQ).
-    login_name: Mapped[str] = mapped_column(String(254), unique=True)
-    email: Mapped[str] = mapped_column(String(254))
-    first_name: Mapped[str] = mapped_column(String(100), default="")
-    last_name: Mapped[str] = mapped_column(String(100), default="")
+    # active_history: the value a change replaces is loaded, so models/history.py can keep
+    # it for erasure even when the attribute had expired.
+    login_name: Mapped[str] = mapped_column(String(254), unique=True, active_history=True)
+    email: Mapped[str] = mapped_column(String(254), active_history=True)
+    first_name: Mapped[str] = mapped_column(String(100), default="", active_history=True)
+    last_name: Mapped[str] = mapped_column(String(100), default="", active_history=True)
     sort_name: Mapped[str] = mapped_column(SortKey, default="", server_default="", index=True)  # kept by _keep_sort_name
     # Personal data (Mijn account). Who else sees it is decided by app/privacy.py.
-    phone_mobile: Mapped[str] = mapped_column(String(30), default="")
-    phone_home: Mapped[str] = mapped_column(String(30), default="")
-    street: Mapped[str] = mapped_column(String(120), default="")
-    house_number: Mapped[str] = mapped_column(String(20), default="")
-    postcode: Mapped[str] = mapped_column(String(10), default="")
-    city: Mapped[str] = mapped_column(String(80), default="")
+    phone_mobile: Mapped[str] = mapped_column(String(30), default="", active_history=True)
+    phone_home: Mapped[str] = mapped_column(String(30), default="", active_history=True)
+    street: Mapped[str] = mapped_column(String(120), default="", active_history=True)
+    house_number: Mapped[str] = mapped_column(String(20), default="", active_history=True)
+    postcode: Mapped[str] = mapped_column(String(10), default="", active_history=True)
+    city: Mapped[str] = mapped_column(String(80), default="", active_history=True)
     photo_id: Mapped[int | None] = mapped_column(ForeignKey("stored_images.id", ondelete="SET NULL"))
     role: Mapped[Role] = mapped_column(
         Enum(Role, values_callable=lambda e: [m.value for m in e], native_enum=False, length=20),
@@ -201,7 +203,7 @@ class ContactNumber(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     child_id: Mapped[int | None] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), index=True)
     label: Mapped[str] = mapped_column(String(60))
-    number: Mapped[str] = mapped_column(String(30))
+    number: Mapped[str] = mapped_column(String(30), active_history=True)
     is_emergency: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

@@ -1,6 +1,7 @@
 """Mijn kinderen in Chromium: emergency numbers added and removed inline, the child's
-privacy inline, the pupil photo upload, the read-only guardian; Beheer > Notities;
-axe-core and 360 px on every page of Mijn kinderen."""
+privacy inline, the pupil photo upload, the read-only guardian; Beheer > Notities; the
+staff's view of a pupil's privacy (teacher read-only, office only stricter); axe-core and
+360 px on every page of Mijn kinderen."""
 import re
 from datetime import date
 
@@ -11,8 +12,8 @@ from app import privacy
 from app.extensions import db
 from app.models import Child, ChildNote, ContactNumber
 from app.settings import set_setting
-from tests.browser.conftest import assert_accessible, assert_fits, login
-from tests.factories import GroupFactory, family, teacher_of
+from tests.browser.conftest import assert_accessible, assert_fits, htmx_settled, login
+from tests.factories import AdminFactory, GroupFactory, family, teacher_of
 from tests.test_storage import jpeg_bytes
 
 
@@ -88,6 +89,50 @@ def test_child_privacy_inline_and_after_reload(page, home):
     assert page.get_by_role("group", name="Foto", exact=True).get_by_role("radio", name="Alle ouders van school").is_checked()
     assert privacy.child_levels(sam) == {"photo": "school", "birthday": "group", "phone": "staff",
                                          "email": "staff", "address": "staff"}
+    assert_accessible(page)
+    assert not page.js_errors
+
+
+def test_staff_view_of_a_pupils_privacy_at_360(mobile_page, home):
+    """Teachers see the choices of the pupil and its parents; the office can only make one
+    stricter (inline, saved, focus kept on the choice); both fit a phone and pass axe-core."""
+    sam, mother = home["sam"], home["mother"]
+    privacy.save_child_levels(mother, sam, {"address": "school"})
+    privacy.save_user_levels(mother, mother, {"phone_mobile": "group"})
+    page = mobile_page
+    login(page, home["teacher"])
+    page.goto(f"/kinderen/{sam.id}/privacy")
+    assert page.locator("input[type=radio]").count() == 0
+    assert page.get_by_role("heading", name=f"Privacy van {mother.name} (ouder)").is_visible()
+    assert page.get_by_text("wijzigen kan alleen de ouder").first.is_visible()
+    assert_fits(page)
+    assert_accessible(page)
+
+    page.context.clear_cookies()
+    login(page, AdminFactory())
+    page.goto(f"/kinderen/{sam.id}/privacy")
+    address = page.get_by_role("group", name="Adres", exact=True).first
+    assert address.get_by_role("radio", name="Alle ouders van school").is_checked()
+    # Wider than the parents chose is not on offer: the phone (Alleen de school) stays so.
+    phone = page.get_by_role("group", name="Telefoonnummer", exact=True)
+    assert phone.get_by_role("radio", name="Ouders van de groep").is_disabled()
+    assert_fits(page)
+    assert_accessible(page)
+    address.get_by_text("Ouders van de groep").click()
+    page.locator("#privacy-status").filter(has_text="Opgeslagen.").wait_for()
+    htmx_settled(page)
+    assert privacy.child_levels(sam)["address"] == "group"
+    assert page.evaluate("document.activeElement.id") == "address-1"
+    # Now "Alle ouders van school" is wider than the stored choice: disabled after the swap.
+    assert address.get_by_role("radio", name="Alle ouders van school").is_disabled()
+
+    prefix = f"ouder-{mother.id}"
+    block = page.locator("section", has=page.get_by_role("heading", name=f"Privacy van {mother.name} (ouder)"))
+    block.get_by_role("group", name="Mobiel nummer", exact=True).get_by_text("Alleen de school").click()
+    page.locator(f"#privacy-status-{prefix}").filter(has_text="Opgeslagen.").wait_for()
+    htmx_settled(page)
+    assert privacy.user_levels(mother)["phone_mobile"] == "staff"
+    assert_fits(page)
     assert_accessible(page)
     assert not page.js_errors
 
