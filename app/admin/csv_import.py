@@ -27,13 +27,13 @@ from sqlalchemy import select
 
 from app.audit import record_change
 from app.auth.services import normalise_login
+from app.email_address import AddressError, normalise_address, row_message
 from app.extensions import db
 from app.models import Child, Group, Guardianship, Role, User
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
 DELIMITERS = {";": "puntkomma (;)", ",": "komma (,)", "\t": "tab"}
-EMAIL_RE = re.compile(r"^[^@\s;,<>]+@[^@\s;,<>]+\.[^@\s;,<>]+$")
 POSTCODE_RE = re.compile(r"^(\d{4})\s*([A-Za-z]{2})$")
 BAD_ROWS_MESSAGE = ("Het bestand heeft foutieve rijen. Pas ze aan en upload het bestand opnieuw, of kies "
                     "uitdrukkelijk om ze over te slaan. Er is niets geïmporteerd.")
@@ -310,8 +310,10 @@ def _check_row(row, groups, today):
             if name_given:
                 row.warnings.append(f"Ouder {n} heeft geen e-mailadres en krijgt dus geen account.")
             continue
-        if not EMAIL_RE.match(email):
-            row.errors.append(f"Ouder {n}: '{email}' is geen geldig e-mailadres.")
+        try:  # the one address rule (app/email_address.py): IDNA domain, SMTPUTF8 only when offered
+            email = normalise_address(email)
+        except AddressError as exc:
+            row.errors.append(f"Ouder {n}: {row_message(email, exc)}")
             continue
         if not v.get(f"p{n}_last_name"):
             row.errors.append(f"Ouder {n}: achternaam ontbreekt.")
