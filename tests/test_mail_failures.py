@@ -188,3 +188,21 @@ def test_a_job_run_again_sends_nothing_twice(app, pipeline):
     time.sleep(0.3)
     assert len(pipeline.smtp.messages) == 1
     assert [(r.state, r.key) for r in ledger()] == [("sent", "job:reset-mail-1")]
+
+
+def test_account_mails_are_for_the_office_only(app, login_as):
+    """Teachers see the mails about their own groups' items; an account mail is about a
+    person's account: the office's business only (a teacher's retry is a 404)."""
+    from tests.factories import GroupFactory, teacher_of
+
+    parent = ParentFactory(activated_at=None)
+    delivery = NotificationDelivery(recipient_id=parent.id, kind="account:activate", key="mail:x", state="failed",
+                                    attempts=1, last_error="550 Mailbox bestaat niet")
+    db.session.add(delivery)
+    db.session.commit()
+    teacher = login_as(teacher_of(GroupFactory()))
+    page = teacher.get("/beheer/e-mail/").get_data(as_text=True)
+    assert "550 Mailbox bestaat niet" not in page and "Accountmails" not in page
+    assert post(teacher, f"/beheer/e-mail/{delivery.id}/opnieuw", {}, "/beheer/e-mail/").status_code == 404
+    office = login_as(AdminFactory())
+    assert "550 Mailbox bestaat niet" in office.get("/beheer/e-mail/").get_data(as_text=True)
