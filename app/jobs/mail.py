@@ -131,8 +131,9 @@ def text_header(name, value):
 
 
 def encoded_header(text):
-    """A Subject value as RFC 2047 encoded words, folded (kept for callers of the old name)."""
-    return text_header("Subject", text)
+    """Kept for callers of the old name: subjects are now encoded by PortalMessage, so this
+    only makes the text one line; pass plain text as the subject."""
+    return header_text(text)
 
 
 _SPECIALS = set('()<>[]:;@\\,."')
