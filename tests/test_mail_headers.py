@@ -103,16 +103,17 @@ def produce_every_kind(app, suffix, send_due, settle=lambda: None):
     sent once the round is closed). Returns (the addresses mailed, expected {kind: count})."""
     set_setting("school.name", f"De Schutkampen{suffix}")
     db.session.commit()
+    name = suffix[:40]  # names hold at most 100 characters
     group = GroupFactory(name="3")
-    child, (parent,) = family(group, first_name=f"Sam{suffix}", last_name="Jansen")
+    child, (parent,) = family(group, first_name=f"Sam{name}", last_name="Jansen")
     other, (mover,) = family(group, first_name="Noor", last_name="Bakker")
     mover.email = "noor.contact@example.org"  # Mijn account: contact address differs from the login name
-    renamed = ParentFactory(first_name=f"Renée{suffix}")
+    renamed = ParentFactory(first_name=f"Renée{name}")
     admin = AdminFactory()
     teacher = teacher_of(group)
     db.session.commit()
 
-    auth_services.create_account("nieuwe.ouder@example.org", f"Nieuwe{suffix}", "Ouder")         # activate
+    auth_services.create_account("nieuwe.ouder@example.org", f"Nieuwe{name}", "Ouder")         # activate
     auth_services.request_password_reset(parent.login_name)                                    # reset
     assert account_services.request_login_change(mover) is None                                # email
     admin_services.change_login_name(renamed, "renee.nieuw@example.org", False, admin)          # login changed
@@ -191,6 +192,20 @@ def test_a_stored_address_that_is_not_one_address_is_never_mailed(app, inline_sm
     assert "Ongeldig e-mailadres" in row.last_error
     page = client.get("/beheer/e-mail/").get_data(as_text=True)
     assert "Activatiemail" in page and "Ongeldig e-mailadres" in page
+
+    # A notice to a parent with such an address: that one fails, the others go.
+    group = GroupFactory()
+    _, (bad,) = family(group)
+    _, (good,) = family(group)
+    bad.email = f"ouder2@example.org\nReply-To: {ATTACKER}"
+    db.session.commit()
+    make_message(ams(*WINTER, 10), groups=[group], urgent=True, title="Gym vervalt")
+    run_due(now=at(WINTER, 17, 31))
+    (mail,) = inline_smtp.wait_for(1)
+    assert mail["to"] == [good.email]
+    assert_no_injected_header([mail], {good.email.lower()})
+    notice = db.session.scalars(select(NotificationDelivery).where(NotificationDelivery.recipient_id == bad.id)).one()
+    assert notice.state == "failed" and "Ongeldig e-mailadres" in notice.last_error
 
 
 @pytest.mark.parametrize("payload", list(MORE_PAYLOADS.values()), ids=list(MORE_PAYLOADS))
