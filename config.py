@@ -51,6 +51,11 @@ class Config:
         "MAIL_DEFAULT_SENDER", "Kindcentrum CBS De Schutkampen <noreply@schutkampen.example>"
     )
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
+    # Set when the SMTP relay offers SMTPUTF8: addresses with a non-ASCII local part
+    # (bé@…) are then accepted; otherwise they are refused with a Dutch message.
+    MAIL_SMTPUTF8 = _bool("MAIL_SMTPUTF8")
+    # Seconds before an SMTP server that does not answer counts as away (a retry follows).
+    MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "30"))
 
     # Absolute base for links in e-mails (jobs run outside a request).
     PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:5000").rstrip("/")

@@ -5,6 +5,7 @@ The database is a SQLite file by default, or PostgreSQL when TEST_DATABASE_URL i
 real: aiosmtpd on 127.0.0.1, a real Redis, `python worker.py` as a subprocess. With
 CI=true a missing service fails the test instead of skipping it.
 """
+import base64
 import os
 import re
 import socket
@@ -13,7 +14,6 @@ import sys
 import threading
 import time
 from email import message_from_bytes, policy
-from email.header import decode_header, make_header
 from pathlib import Path
 
 import pytest
@@ -181,26 +181,51 @@ def free_port():
 
 
 class SMTPSink:
-    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives."""
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives.
 
-    def __init__(self):
+    Like a strict receiving server it refuses (554) a mail with an empty RFC 2047 encoded
+    word (`=?utf-8?q??=`) anywhere in its headers, and every Subject is read as a strict
+    mail client reads it (`strict_subject`); a subject that reads differently, or breaks
+    RFC 2047, is kept in `misread_subjects` (the `smtp` fixture fails the test on it).
+    `fail_next = N` answers the next N mails with 451; `refuse[address] = "550 ..."` refuses
+    that recipient at RCPT. `smtputf8=True` offers SMTPUTF8 in its EHLO."""
+
+    def __init__(self, smtputf8=False):
         from aiosmtpd.controller import Controller
 
         self.messages = []
         self.misread_subjects = []  # (as sent, as a strict RFC 2047 reader shows it)
+        self.refused = []           # (what, why) of mails refused with 5xx
         self.port = free_port()
         self.fail_next = 0  # answer the next N mails with a temporary error
+        self.refuse = {}    # recipient address (lower case) -> "550 ..." at RCPT
         self._lock = threading.Lock()
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=smtputf8)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        answer = self.refuse.get(address.lower())
+        if answer:
+            return answer
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         with self._lock:
             if self.fail_next > 0:
                 self.fail_next -= 1
                 return "451 Tijdelijke fout, probeer later opnieuw"
+            head = envelope.content.split(b"\r\n\r\n", 1)[0]
+            if EMPTY_ENCODED_WORD.search(head):
+                self.refused.append(("empty encoded word", head.decode("utf-8", "replace")))
+                return "554 5.6.0 Lege encoded word in de kopregels (RFC 2047)"
             message = message_from_bytes(envelope.content, policy=policy.default)
-            self.messages.append({"to": list(envelope.rcpt_tos), "message": message, "raw": envelope.content})
-            strict = strict_subject(envelope.content)
+            self.messages.append({"to": list(envelope.rcpt_tos), "message": message, "raw": envelope.content,
+                                  "from": envelope.mail_from, "mail_options": list(envelope.mail_options)})
+            try:
+                strict = strict_subject(envelope.content)
+            except ValueError as exc:
+                strict = f"<not RFC 2047: {exc}>"
             if strict != str(message["Subject"]):
                 self.misread_subjects.append((str(message["Subject"]), strict))
         return "250 OK"
@@ -214,6 +239,8 @@ class SMTPSink:
     def clear(self):
         with self._lock:
             self.messages.clear()
+            self.refused.clear()
+            self.refuse.clear()
             self.fail_next = 0
 
     def wait_for(self, count, timeout=15):
@@ -228,13 +255,71 @@ class SMTPSink:
         return [m["message"] for m in self.messages if address.lower() in [a.lower() for a in m["to"]]]
 
 
+EMPTY_ENCODED_WORD = re.compile(rb"=\?[^?\s]*\?[bBqQ]\?\?=")
+ENCODED_WORD = re.compile(r"^=\?([A-Za-z0-9!#$%&'+^_`{}~-]+)\?([bBqQ])\?([^?\s]+)\?=$")
+
+
+def _strict_word(token):
+    """The text of one RFC 2047 encoded word, read to the letter, or ValueError."""
+    match = ENCODED_WORD.match(token)
+    if not match:
+        raise ValueError(f"not an encoded word: {token!r}")
+    if len(token) > 75:
+        raise ValueError(f"encoded word longer than 75 characters: {token!r}")
+    charset, encoding, text = match.groups()
+    if encoding in "bB":
+        if len(text) % 4:
+            raise ValueError(f"base64 not padded: {token!r}")
+        data = base64.b64decode(text, validate=True)
+    else:
+        if not re.fullmatch(r"(?:[!-<>@-~]|=[0-9A-Fa-f]{2})+", text):
+            raise ValueError(f"bad Q text: {token!r}")
+        data = re.sub(rb"=([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]),
+                      text.replace("_", " ").encode("ascii"))
+    return data.decode(charset)  # strict: a word split inside a character fails here
+
+
 def strict_subject(raw):
-    """The Subject as a mail client reads it: unfolded, then RFC 2047 to the letter (only
-    the space *between* two encoded words is dropped). Python's default parser is lenient
-    and would hide a subject folded inside a word."""
-    value = message_from_bytes(raw, policy=policy.compat32)["Subject"] or ""
-    value = value.replace("\r\n", "").replace("\n", "")
-    return str(make_header(decode_header(value)))
+    """The Subject as a strict mail client reads it, with an RFC 2047 parser of our own.
+
+    Unfolded (CRLF + white space is white space), then split at white space: a token with
+    "=?" must be one whole encoded word (no empty text, at most 75 characters, valid base64
+    or Q, whole characters of its charset); the white space between two encoded words is
+    dropped, all other white space stays. A line holding an encoded word is at most 76
+    characters. ValueError when the subject breaks these rules. Python's own parser is
+    lenient and would hide a subject folded inside a word or an empty word."""
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("utf-8", "replace")
+    lines = head.split("\r\n")
+    value_lines = None
+    for index, line in enumerate(lines):
+        if line.lower().startswith("subject:"):
+            value_lines = [line[len("subject:"):]]
+            for more in lines[index + 1:]:
+                if not more[:1] in (" ", "\t"):
+                    break
+                value_lines.append(more)
+            break
+    if value_lines is None:
+        return ""
+    for line in ["Subject:" + value_lines[0]] + value_lines[1:]:
+        if "=?" in line and len(line) > 76:
+            raise ValueError(f"line with an encoded word longer than 76 characters: {line!r}")
+    value = "".join(value_lines)
+    parts = re.split(r"([ \t]+)", value.strip(" \t"))
+    out, previous_encoded, pending_space = [], False, ""
+    for part in parts:
+        if not part:
+            continue
+        if part[0] in " \t":
+            pending_space = part
+            continue
+        encoded = "=?" in part
+        text = _strict_word(part) if encoded else part
+        if out and not (encoded and previous_encoded):
+            out.append(pending_space)
+        out.append(text)
+        previous_encoded, pending_space = encoded, ""
+    return "".join(out)
 
 
 def mail_text(message):
@@ -262,8 +347,37 @@ def smtp(_smtp_sink):
     _smtp_sink.clear()
     _smtp_sink.misread_subjects.clear()
     yield _smtp_sink
-    # Every mail of every test: its subject reads the same in a strict mail client.
+    # Every mail of every test: its subject reads the same in a strict mail client, and no
+    # mail had an empty encoded word (the sink refused those with 554).
     assert not _smtp_sink.misread_subjects, _smtp_sink.misread_subjects
+    assert not _smtp_sink.refused, _smtp_sink.refused
+
+
+@pytest.fixture
+def smtp_utf8():
+    """A second SMTP server, one that offers SMTPUTF8 (RFC 6531) in its EHLO."""
+    sink = SMTPSink(smtputf8=True)
+    sink.start()
+    yield sink
+    sink.stop()
+    assert not sink.misread_subjects, sink.misread_subjects
+
+
+def use_smtp(app, sink):
+    """Mail from this app (inline, in the test's process) goes over SMTP to `sink`."""
+    from app.extensions import mail
+
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.port, MAIL_SUPPRESS_SEND=False,
+                      MAIL_USE_TLS=False, MAIL_USE_SSL=False, MAIL_USERNAME=None, MAIL_PASSWORD=None)
+    mail.init_app(app)
+    return sink
+
+
+@pytest.fixture
+def inline_smtp(app, smtp):
+    """No Redis: jobs run inline in the request, as in development, but mail goes over
+    SMTP to the test server (so what a failing mail does to a request can be seen)."""
+    return use_smtp(app, smtp)
 
 
 # --- Redis and the RQ worker -------------------------------------------------------------

@@ -3,7 +3,9 @@ import re
 
 from flask_wtf.file import FileField
 from wtforms import EmailField, RadioField, SelectChoice, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from app.email_address import EmailAddress
 
 from app.forms import PortalForm
 
@@ -84,8 +86,8 @@ class ContactForm(PortalForm):
         render_kw={"inputmode": "tel"})
     email = EmailField("E-mailadres (voor contact)", filters=[strip], validators=[
         DataRequired("Vul uw e-mailadres in."),
-        Email("Vul een geldig e-mailadres in.", check_deliverability=False),
-        Length(max=254, message="Maximaal 254 tekens.")],
+        Length(max=254, message="Maximaal 254 tekens."),
+        EmailAddress("Vul een geldig e-mailadres in.")],
         render_kw={"autocomplete": "email"})
 
     FIELDS = ("phone_mobile", "phone_home", "email")

@@ -141,7 +141,12 @@ def pending_login_change(user):
 
 def request_login_change(user):
     """Send a confirmation link to the contact address; returns a Dutch error or None."""
-    new_login = auth_services.normalise_login(user.email)
+    from app.email_address import AddressError, normalise_address
+
+    try:  # an address stored before the address rule (app/email_address.py) may not be mailable
+        new_login = auth_services.normalise_login(normalise_address(user.email))
+    except AddressError as exc:
+        return exc.message
     if new_login == user.login_name:
         return "Uw inlognaam is al gelijk aan uw e-mailadres."
     if auth_services.login_name_taken(new_login, exclude_user_id=user.id):

@@ -27,6 +27,7 @@ from sqlalchemy import select
 
 from app.audit import record_change
 from app.auth.services import normalise_login
+from app.email_address import AddressError, normalise_address, row_message
 from app.extensions import db
 from app.models import Child, Group, Guardianship, Role, User
 from app.names import display_name, normalise_surname, sort_key
@@ -34,7 +35,6 @@ from app.names import display_name, normalise_surname, sort_key
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
 DELIMITERS = {";": "puntkomma (;)", ",": "komma (,)", "\t": "tab"}
-EMAIL_RE = re.compile(r"^[^@\s;,<>]+@[^@\s;,<>]+\.[^@\s;,<>]+$")
 # A Dutch postcode: four digits, the first not 0, and two letters other than SA, SD and SS
 # (PostNL does not use those).
 POSTCODE_RE = re.compile(r"^([1-9]\d{3})\s?(?!SA|SD|SS)([A-Z]{2})$", re.IGNORECASE)
@@ -430,8 +430,10 @@ def _check_row(row, groups, today):
             if name_given:
                 row.warnings.append(f"Ouder {n} heeft geen e-mailadres en krijgt dus geen account.")
             continue
-        if not EMAIL_RE.match(email):
-            row.errors.append(f"Ouder {n}: '{email}' is geen geldig e-mailadres.")
+        try:  # the one address rule (app/email_address.py): IDNA domain, SMTPUTF8 only when offered
+            email = normalise_address(email)
+        except AddressError as exc:
+            row.errors.append(f"Ouder {n}: {row_message(email, exc)}")
             continue
         if not v.get(f"p{n}_last_name"):
             row.errors.append(f"Ouder {n}: achternaam ontbreekt.")

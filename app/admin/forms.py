@@ -16,7 +16,6 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
-    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -26,6 +25,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.email_address import EmailAddress
 from app.forms import PortalForm
 from app.request_input import db_int
 
@@ -65,7 +65,8 @@ def length(maximum, what):
 
 def email_field(label, required=True):
     validators = [DataRequired("Vul een e-mailadres in.")] if required else [Optional()]
-    validators += [Email("Vul een geldig e-mailadres in.", check_deliverability=False), length(254, "Het e-mailadres")]
+    # The one address rule (app/email_address.py); it also stores the normalised form.
+    validators += [length(254, "Het e-mailadres"), EmailAddress("Vul een geldig e-mailadres in.")]
     return EmailField(label, validators=validators, filters=[strip], render_kw={"autocomplete": "off"})
 
 

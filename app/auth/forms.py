@@ -1,6 +1,8 @@
 """Login, activation and password forms. Every message is Dutch."""
 from wtforms import EmailField, HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+from app.email_address import EmailAddress
 
 from app.forms import PortalForm
 from app.passwords import MAX_LENGTH, password_problems
@@ -25,7 +27,7 @@ class ResetRequestForm(PortalForm):
         "Gebruikersnaam (uw e-mailadres)",
         validators=[
             DataRequired("Vul uw gebruikersnaam in."),
-            Email("Vul een geldig e-mailadres in.", check_deliverability=False),
+            EmailAddress("Vul een geldig e-mailadres in.", for_lookup=True),
             Length(max=254),
         ],
         render_kw={"autocomplete": "username"},

@@ -18,7 +18,11 @@ from app.passwords import check_password, dummy_hash, hash_password
 
 
 def normalise_login(value):
-    return (value or "").strip().lower()
+    """A login name as stored and looked up: trimmed, lower case, the domain as IDNA A-label
+    (app/email_address.py), so either form of an international domain finds the account."""
+    from app.email_address import login_key
+
+    return login_key(value)
 
 
 def find_user_by_login(login_name):

@@ -51,9 +51,9 @@ from flask import current_app
 from sqlalchemy import DateTime, Integer, String, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from app.extensions import db, mail
+from app.extensions import db
 from app.jobs import job_app_context
-from app.jobs.mail import deliver
+from app.jobs.mail import ACCOUNT_MAILS, MailNotWritable, account_message, connect, deliver
 from app.models import (
     NotificationBatch,
     NotificationDelivery,
@@ -451,7 +451,7 @@ class _SmtpSession:
             deliver(message)  # development: .eml files in the outbox
             return
         if self.connection is None:
-            connection = mail.connect()
+            connection = connect()
             connection.__enter__()
             self.connection = connection
         deliver(message, connection=self.connection)
@@ -475,6 +475,10 @@ class _SmtpSession:
 
 def _classify(exc):
     """(permanent, connection still usable) for an exception from sending."""
+    if isinstance(exc, (MailNotWritable, UnicodeError)):
+        return True, True  # nothing was sent; the same mail cannot be written later either
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return True, True  # e.g. SMTPUTF8 asked for and not offered: refused before MAIL FROM
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in exc.recipients.values()]
         return bool(codes) and all(500 <= code < 600 for code in codes), True
@@ -486,6 +490,11 @@ def _classify(exc):
 
 
 def _error_text(exc):
+    if isinstance(exc, MailNotWritable):
+        return str(exc)[:500]
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return ("De mailserver biedt geen SMTPUTF8: een e-mailadres met letters als é of ü vóór de @ "
+                f"kan zij niet afleveren ({exc}).")[:500]
     if isinstance(exc, smtplib.SMTPResponseException):
         message = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
         return f"{exc.smtp_code} {message}"[:500]
@@ -517,7 +526,7 @@ def _load_chunk(token):
     """The claimed rows with what their mails need, in a bounded number of queries."""
     rows = db.session.execute(
         select(NotificationDelivery.id, NotificationDelivery.kind, NotificationDelivery.recipient_id,
-               NotificationDelivery.attempts)
+               NotificationDelivery.attempts, NotificationDelivery.address)
         .where(NotificationDelivery.claim_token == token, NotificationDelivery.state == "sending")
         .order_by(NotificationDelivery.id)
     ).all()
@@ -572,6 +581,8 @@ def _build(row, users, items, switched_off, subjects, events, school_name):
     user = users.get(row.recipient_id)
     if user is None or user.deactivated_at is not None:
         return None, "Account gedeactiveerd of verwijderd."
+    if row.kind.startswith(ACCOUNT_PREFIX):
+        return _build_account(row, user)
     notice_items = []
     for item in items.get(row.id, []):
         kind = KINDS.get(item.kind)
@@ -590,6 +601,130 @@ def _build(row, users, items, switched_off, subjects, events, school_name):
     kind = KINDS.get(row.kind)
     message = kind.render(notice) if kind else None
     return (message, None) if message is not None else (None, "Niets te melden.")
+
+
+# --- account mails (activation, reset, e-mail change, ...): at once, through the ledger --------
+
+ACCOUNT_PREFIX = "account:"
+
+
+def account_kind(kind):
+    """The ledger kind of an account mail ("account:activate")."""
+    return ACCOUNT_PREFIX + kind
+
+
+def _open_direct_row(user_id, kind, address, token):
+    """A ledger row for one account mail, claimed by us ("sending"); None when this job
+    already has one (RQ ran it again after a worker died: the ledger sends that row, not
+    us). Older unsent rows of the same kind for the same account are superseded: the new
+    mail carries the link that works."""
+    from rq import get_current_job
+
+    job = get_current_job()
+    key = f"job:{job.id}" if job is not None else f"mail:{uuid.uuid4().hex}"
+    now = utcnow()
+    inserted = db.session.execute(
+        _insert(NotificationDelivery)
+        .values(recipient_id=user_id, kind=account_kind(kind), key=key, address=address, state="sending",
+                attempts=0, claim_token=token, claimed_at=now, created_at=now)
+        .on_conflict_do_nothing(index_elements=["recipient_id", "kind", "key"])
+        .execution_options(preserve_rowcount=True)
+    ).rowcount
+    if not inserted:
+        return None
+    row_id = db.session.scalar(select(NotificationDelivery.id).where(
+        NotificationDelivery.recipient_id == user_id, NotificationDelivery.kind == account_kind(kind),
+        NotificationDelivery.key == key))
+    db.session.execute(
+        update(NotificationDelivery)
+        .where(NotificationDelivery.recipient_id == user_id, NotificationDelivery.kind == account_kind(kind),
+               NotificationDelivery.state.in_(("pending", "failed")), NotificationDelivery.id != row_id)
+        .values(state="skipped", last_error="Vervangen door een nieuwere e-mail.", next_attempt_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return row_id
+
+
+def send_direct(user_id, kind, raw_token, to=None):
+    """Send one account mail now (app.jobs.mail.send_account_mail), recording it in the
+    ledger: sent; or, when it cannot be written or sent, failed (permanent: a refused
+    address, a mail that cannot be written) or pending with backoff (the server is away),
+    for send_pending to retry with a fresh link. Returns the row's state (None: nothing
+    to do)."""
+    if kind not in ACCOUNT_MAILS:
+        raise ValueError(f"unknown account mail: {kind}")
+    user = db.session.get(User, user_id)
+    if user is None:
+        return None
+    token = _new_token()
+    _active_tokens.add(token)
+    try:
+        row_id = _transaction(_open_direct_row, user.id, kind, to, token)
+        if row_id is None:
+            return None
+        try:
+            deliver(account_message(user, kind, raw_token, to))
+        except Exception as exc:  # noqa: BLE001  (every failure is recorded, none is raised)
+            permanent, _ = _classify(exc)
+            delays = retry_delays()
+            log.warning("account mail %s (delivery %s) not sent: %s", kind, row_id, _error_text(exc))
+            db.session.rollback()
+            if permanent or not delays:
+                _finish(row_id, token, state="failed", attempts=1, last_error=_error_text(exc))
+                return "failed"
+            _finish(row_id, token, state="pending", attempts=1, last_error=_error_text(exc),
+                    next_attempt_at=utcnow() + timedelta(seconds=delays[0]))
+            try:
+                schedule_retry()
+            except Exception:  # noqa: BLE001  (the minute tick picks it up anyway)
+                log.exception("account mail: could not schedule the retry")
+            return "pending"
+        _finish(row_id, token, state="sent", attempts=1, sent_at=utcnow(), last_error=None, next_attempt_at=None)
+        return "sent"
+    finally:
+        _active_tokens.discard(token)
+
+
+TOKEN_HOURS = {"activate": "ACTIVATION_TOKEN_HOURS", "reset": "RESET_TOKEN_HOURS", "email": "EMAIL_CHANGE_TOKEN_HOURS"}
+
+
+def _reissue(user, purpose, address):
+    """A fresh link for a retried account mail: (raw token, None) or (None, why not).
+
+    The first mail's raw token was never stored (only its hash is), so a retry cannot send
+    it again; the open links of that purpose are closed and a new one is issued, as
+    "opnieuw versturen" does for an activation."""
+    from app.auth import services as auth
+
+    if purpose == "activate" and user.is_activated:
+        return None, "Het account is inmiddels geactiveerd."
+    if purpose == "reset" and not user.is_activated:
+        return None, "Het account is nog niet geactiveerd."
+    if purpose == "email":
+        if not address:
+            return None, "Geen nieuw e-mailadres bekend."
+        if auth.normalise_login(address) == user.login_name:
+            return None, "De inlognaam is al gewijzigd."
+        if auth.login_name_taken(address, exclude_user_id=user.id):
+            return None, "Dit e-mailadres is inmiddels de inlognaam van een ander account."
+    auth._expire_open_tokens(user, purpose)
+    raw = auth.issue_token(user, purpose, current_app.config[TOKEN_HOURS[purpose]],
+                           new_email=address if purpose == "email" else None)
+    db.session.commit()
+    return raw, None
+
+
+def _build_account(row, user):
+    kind = row.kind[len(ACCOUNT_PREFIX):]
+    spec = ACCOUNT_MAILS.get(kind)
+    if spec is None:
+        return None, "Onbekende soort accountmail."
+    raw = None
+    if spec.token:
+        raw, reason = _reissue(user, spec.token, row.address)
+        if raw is None:
+            return None, reason
+    return account_message(user, kind, raw, row.address), None
 
 
 def send_pending(limit=None):

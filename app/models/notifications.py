@@ -114,10 +114,16 @@ class NotificationDelivery(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    # An event kind (EVENT_KINDS) for a single notice, or "digest" for the weekly digest.
+    # An event kind (EVENT_KINDS) for a single notice, "digest" for the weekly digest, or
+    # "account:<kind>" for an account mail (activation, reset, ...; app/jobs/mail.py).
     kind: Mapped[str] = mapped_column(String(30))
-    # "album:12", "message:7" for a single item; the NotificationBatch key for a digest.
+    # "album:12", "message:7" for a single item; the NotificationBatch key for a digest;
+    # "job:<RQ job id>" or "mail:<random>" for an account mail.
     key: Mapped[str] = mapped_column(String(80))
+    # Account mails only: the address it goes to when that is not the account's own (the
+    # new login name an e-mail change confirms). Never a link or its token: a retried
+    # account mail gets a fresh link.
+    address: Mapped[str | None] = mapped_column(String(320))
     state: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
@@ -136,6 +142,13 @@ class NotificationDelivery(db.Model):
     @property
     def state_label(self):
         return DELIVERY_STATES.get(self.state, self.state)
+
+    @property
+    def to_address(self):
+        """Where the mail goes (or went): the stored address, else the account's contact address."""
+        if self.address:
+            return self.address
+        return self.recipient.email if self.recipient is not None else ""
 
 
 class NotificationDeliveryItem(db.Model):

@@ -10,7 +10,7 @@ Each event kind (EVENT_KINDS in app/models/notifications.py) that the dispatcher
   narrows it to parents with an activated, not deactivated account whose Notificaties
   switch for `preference` is on, and inserts one ledger row per parent with one
   INSERT ... SELECT, so a recipient list is never held in memory;
-- `render(notice)` (single notices): a flask_mail.Message, or None for "nothing to say";
+- `render(notice)` (single notices): a PortalMessage (app/jobs/mail.py), or None for "nothing to say";
   `notice_message()` builds one with the shared footer and List-Unsubscribe header;
 - `describe(subject)` (weekly kinds): the digest line {"title", "url", "label", "date"}.
 
@@ -22,11 +22,10 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from flask import current_app, url_for
-from flask_mail import Message
 from sqlalchemy import exists, select
 
 from app.extensions import db
-from app.jobs.mail import encoded_header
+from app.jobs.mail import PortalMessage
 from app.models import Child, Guardianship, NotificationPreference, Role, User
 
 TIMINGS = ("immediate", "evening", "weekly")
@@ -199,8 +198,9 @@ def notice_message(recipient, subject, template, school_name, **context):
     link = notifications_url()
     context.update(recipient=recipient, school_name=school_name, notifications_url=link,
                    portal_url=portal_url())
-    return Message(
-        subject=encoded_header(f"{subject} – {school_name}"),
+    # PortalMessage builds every header (folded, encoded, no value can add a header).
+    return PortalMessage(
+        subject=f"{subject} – {school_name}",
         recipients=[recipient.email],
         body=render_mail_template(f"email/{template}.txt", context),
         html=render_mail_template(f"email/{template}.html", context),

@@ -6,7 +6,13 @@ from app.access import staff_required
 from app.htmx import is_htmx, render_page
 from app.jobs import enqueue
 from app.notifications import staff_bp
-from app.notifications.services import delivery_for_staff, failed_deliveries, mail_overview, retry_delivery
+from app.notifications.services import (
+    account_mail_overview,
+    delivery_for_staff,
+    failed_deliveries,
+    mail_overview,
+    retry_delivery,
+)
 
 PAGE = "notifications/staff_index.html"
 FAILED = "notifications/_failed.html"
@@ -16,7 +22,7 @@ FAILED = "notifications/_failed.html"
 @staff_required
 def index():
     return render_page(PAGE, FAILED, sections=mail_overview(current_user),
-                       failed=failed_deliveries(current_user))
+                       failed=failed_deliveries(current_user), accounts=account_mail_overview(current_user))
 
 
 @staff_bp.post("/<int:delivery_id>/opnieuw")

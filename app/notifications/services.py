@@ -163,18 +163,17 @@ def mail_overview(user, limit=20):
 
 
 def failed_deliveries(user, limit=100):
-    """Failed ledger rows about content this staff member manages, newest first, with
-    the recipient and the titles of what the mail was about."""
+    """Failed ledger rows this staff member may see (about content they manage; for the
+    office also account mails), newest first, with the recipient and the titles of what
+    the mail was about."""
     from sqlalchemy.orm import selectinload
 
     from app.models import NotificationDelivery as Delivery
-    from app.models import NotificationDeliveryItem as Item
 
     subject_types = _registry().SUBJECT_TYPES
-    visible = select(Item.delivery_id).where(_managed_subject_clause(user))
     rows = db.session.scalars(
         select(Delivery)
-        .where(Delivery.state == "failed", Delivery.id.in_(visible))
+        .where(Delivery.state == "failed", _visible_clause(user))
         .options(selectinload(Delivery.recipient), selectinload(Delivery.items))
         .order_by(Delivery.id.desc())
         .limit(limit)
@@ -192,9 +191,70 @@ def failed_deliveries(user, limit=100):
     for row in rows:
         titles = [subjects[(item.subject_type, item.subject_id)].title
                   for item in row.items if (item.subject_type, item.subject_id) in subjects]
-        result.append({"delivery": row, "titles": titles,
-                       "what": "Weekoverzicht" if row.kind == "digest" else KIND_LABELS.get(row.kind, row.kind)})
+        result.append({"delivery": row, "titles": titles, "what": kind_label(row.kind)})
     return result
+
+
+ACCOUNT_PREFIX = "account:"
+
+
+def _visible_clause(user):
+    """Ledger rows a staff member may see: those about content they manage, and for the
+    office also the account mails (activation, reset, ...), which are about no item."""
+    from sqlalchemy import or_
+
+    from app.models import NotificationDelivery as Delivery
+    from app.models import NotificationDeliveryItem as Item
+    from app.models import Role
+
+    about_content = Delivery.id.in_(select(Item.delivery_id).where(_managed_subject_clause(user)))
+    if user.role == Role.ADMIN:
+        return or_(about_content, Delivery.kind.like(ACCOUNT_PREFIX + "%"))
+    return about_content
+
+
+def kind_label(kind):
+    """What Beheer > E-mail calls a ledger kind."""
+    if kind.startswith(ACCOUNT_PREFIX):
+        from app.jobs.mail import ACCOUNT_MAILS
+
+        spec = ACCOUNT_MAILS.get(kind[len(ACCOUNT_PREFIX):])
+        return spec.label if spec else "Accountmail"
+    return KIND_LABELS.get(kind, kind)
+
+
+def account_mail_overview(user, days=30, limit=50):
+    """For the office: the account mails of the last `days` days per kind (sent, failed,
+    waiting), and those waiting for a retry with their last error. None for teachers."""
+    from datetime import timedelta
+
+    from sqlalchemy import func
+    from sqlalchemy.orm import selectinload
+
+    from app.models import NotificationDelivery as Delivery
+    from app.models import Role, utcnow
+
+    if user.role != Role.ADMIN:
+        return None
+    since = utcnow() - timedelta(days=days)
+    counts = {}
+    for kind, state, count in db.session.execute(
+        select(Delivery.kind, Delivery.state, func.count())
+        .where(Delivery.kind.like(ACCOUNT_PREFIX + "%"), Delivery.created_at >= since)
+        .group_by(Delivery.kind, Delivery.state)
+    ):
+        bucket = counts.setdefault(kind_label(kind), {"sent": 0, "failed": 0, "pending": 0, "skipped": 0})
+        key = "pending" if state in PENDING_STATES else state
+        bucket[key] = bucket.get(key, 0) + count
+    waiting = db.session.scalars(
+        select(Delivery)
+        .where(Delivery.kind.like(ACCOUNT_PREFIX + "%"), Delivery.state == "pending", Delivery.attempts > 0)
+        .options(selectinload(Delivery.recipient))
+        .order_by(Delivery.id.desc())
+        .limit(limit)
+    ).all()
+    return {"days": days, "counts": sorted(counts.items()),
+            "waiting": [{"delivery": row, "what": kind_label(row.kind)} for row in waiting]}
 
 
 KIND_LABELS = {
@@ -214,16 +274,10 @@ def delivery_for_staff(user, delivery_id):
     from flask import abort
 
     from app.models import NotificationDelivery as Delivery
-    from app.models import NotificationDeliveryItem as Item
 
     if not user.is_staff:
         abort(404)
-    delivery = db.session.scalar(
-        select(Delivery).where(
-            Delivery.id == delivery_id,
-            Delivery.id.in_(select(Item.delivery_id).where(_managed_subject_clause(user))),
-        )
-    )
+    delivery = db.session.scalar(select(Delivery).where(Delivery.id == delivery_id, _visible_clause(user)))
     if delivery is None:
         abort(404)
     return delivery
