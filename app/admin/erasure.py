@@ -27,7 +27,6 @@ from sqlalchemy import JSON, Enum, String, Text, cast, func, select
 from app.audit import record_change
 from app.extensions import db
 from app.models import AccountToken, ContactNumber, StoredImage, User, utcnow
-from app.models.people import new_session_token
 
 from app.admin.services import ERASED_DOMAIN, ServiceError, is_erased
 
@@ -45,6 +44,7 @@ TABLE_LABELS = {
     "audit_entries": "regels in het logboek",
     "notification_events": "verstuurde meldingen",
     "meeting_bookings": "gespreksafspraken",
+    "login_sessions": "inlogsessies (apparaten waarop is ingelogd)",
 }
 
 
@@ -188,7 +188,6 @@ def erase_account(user, actor):
     user.activated_at = None
     user.last_login_at = None
     user.deactivated_at = user.deactivated_at or utcnow()
-    user.session_token = new_session_token()
     db.session.flush()
     # 4. The person's contact values and name wherever else they were written down.
     if needles:

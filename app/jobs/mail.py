@@ -81,13 +81,18 @@ def deliver(message, connection=None):
 
 
 def send_account_mail(user_id, kind, raw_token, to=None):
-    """Activation, password reset and e-mail change mails: sent at once, never switched off."""
+    """Activation, password reset and e-mail change mails, and the security notices (a
+    changed or reset password, a changed login name): sent at once, never switched off."""
     from app.models import User
 
     subjects = {
         "activate": "Activeer uw account voor het ouderportaal",
         "reset": "Nieuw wachtwoord kiezen",
         "email": "Bevestig uw nieuwe inlognaam",
+        "password_changed": "Uw wachtwoord is gewijzigd",
+        "password_reset_done": "Uw wachtwoord is opnieuw ingesteld",
+        "login_changed": "Uw inlognaam is gewijzigd",
+        "login_changed_by_school": "Uw inlognaam is gewijzigd",
     }
     with job_app_context():
         user = db.session.get(User, user_id)
