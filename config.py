@@ -28,9 +28,18 @@ def database_url(url):
     return url
 
 
+# The SECRET_KEY a newcomer gets without settings; create_app refuses it in production.
+DEVELOPMENT_SECRET_KEY = "dev-only-secret-change-me"
+
+
+def is_production(env_name):
+    """PORTAL_ENV other than development (make run) and test (the suite) is a real deployment."""
+    return env_name not in ("development", "test")
+
+
 class Config:
     ENV_NAME = os.environ.get("PORTAL_ENV", "development")
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'ouderportaal.sqlite'}")
     )
@@ -82,6 +91,14 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # Login sessions (app/auth/sessions.py). Idle: ends after this long without a request.
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "120"))
+    # Absolute: ends this long after logging in, however busy (a form post does not extend
+    # it). 12 hours covers a teacher's whole school day in one login, and a copied cookie
+    # works half a day at most.
+    SESSION_MAX_HOURS = float(os.environ.get("SESSION_MAX_HOURS", "12"))
+    # Strict-Transport-Security in production: browsers then use https only, for a year.
+    HSTS_MAX_AGE = int(os.environ.get("HSTS_MAX_AGE", str(365 * 24 * 3600)))
 
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead of a clock
     WTF_CSRF_HEADERS = ["X-CSRFToken"]

@@ -17,6 +17,7 @@ def create_app(config=None, **overrides):
     app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None)
     app.config.from_object(config or Config)
     app.config.update(overrides)
+    _check_production_settings(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO)
     # First: the bounded <int:> converter before any route, the NUL check before any hook.
@@ -57,28 +58,36 @@ def create_app(config=None, **overrides):
     return app
 
 
-def _configure_login(app):
-    from app.models import User
+def _check_production_settings(app):
+    """Refuse to run a real deployment with settings that are only safe on a laptop."""
+    from config import DEVELOPMENT_SECRET_KEY, is_production
 
+    app.config["PRODUCTION"] = is_production(app.config["ENV_NAME"])
+    if app.config["PRODUCTION"] and app.config.get("SECRET_KEY") in (None, "", DEVELOPMENT_SECRET_KEY):
+        # Anyone can read the development key in this repository and so sign a session
+        # cookie for any account: better not to start at all.
+        raise RuntimeError(
+            f"Refusing to start: PORTAL_ENV={app.config['ENV_NAME']!r} is a production setting, but "
+            "SECRET_KEY is not set (or is the development value from config.py). Set SECRET_KEY to a "
+            "long random value, e.g. the output of: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+
+
+def _configure_login(app):
+    from app.auth import sessions
+
+    sessions.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Log in om deze pagina te bekijken."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
-
-    @login_manager.user_loader
-    def load_user(user_id):
-        user_pk, _, token = user_id.partition(":")
-        if not user_pk.isdigit():
-            return None
-        user = db.session.get(User, int(user_pk))
-        # A password change renews session_token and so ends every other session.
-        if user is None or not user.is_active or user.session_token != token:
-            return None
-        return user
+    # The cookie holds the login session's id, not the user's (app/auth/sessions.py).
+    login_manager.id_attribute = "get_session_id"
+    login_manager.user_loader(sessions.load)
 
     @login_manager.unauthorized_handler
     def unauthorized():
-        from flask import flash, redirect, url_for
+        from flask import flash, g, redirect, url_for
 
         from app.htmx import htmx_redirect
 
@@ -87,7 +96,8 @@ def _configure_login(app):
             response = htmx_redirect(target)
             response.status_code = 401
             return response
-        flash(login_manager.login_message, "info")
+        ended = g.get("login_session_ended")
+        flash(sessions.ENDED_MESSAGES[ended] if ended else login_manager.login_message, "info")
         return redirect(target)
 
 
@@ -146,6 +156,10 @@ def _register_security_headers(app):
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "DENY"
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config["PRODUCTION"]:
+            # https only from now on (browsers ignore this header on plain http, and on
+            # 127.0.0.1 in development it would pin the laptop's localhost to https).
+            response.headers["Strict-Transport-Security"] = f"max-age={app.config['HSTS_MAX_AGE']}"
         if request.endpoint and request.endpoint != "static" and "Cache-Control" not in response.headers:
             # Pages hold personal data: no shared caches, no back-button copies after logout.
             response.headers["Cache-Control"] = "no-store"

@@ -1,4 +1,4 @@
-"""Flask CLI commands: `flask --app wsgi demo-data`."""
+"""Flask CLI commands: `flask --app wsgi demo-data`, `sessions clean`, `notifications …`."""
 import click
 from sqlalchemy import func, select
 
@@ -34,6 +34,17 @@ def register_cli(app):
                     changed += 1
         db.session.commit()
         click.echo(f"sort-names: {changed} sorteersleutels bijgewerkt.")
+
+    @app.cli.group("sessions")
+    def sessions_group():
+        """Inlogsessies."""
+
+    @sessions_group.command("clean")
+    def sessions_clean():
+        """Verwijder de gegevens van sessies die vanzelf zijn verlopen (bijvoorbeeld dagelijks)."""
+        from app.auth.sessions import clean
+
+        click.echo(f"sessions: {clean()} verlopen sessie(s) verwijderd.")
 
     from app.notifications.cli import register as register_notifications_cli
 

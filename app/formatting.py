@@ -48,3 +48,15 @@ def datetime_nl(value):
 
 def month_nl(value: date):
     return f"{MONTHS[value.month - 1]} {value.year}"
+
+
+def duration_nl(value):
+    """A timedelta as Dutch words: "2 uur", "1 uur en 30 minuten", "45 minuten", "1 minuut"."""
+    minutes = int(value.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours} uur")
+    if minutes or not hours:
+        parts.append(f"{minutes} {'minuut' if minutes == 1 else 'minuten'}")
+    return " en ".join(parts)

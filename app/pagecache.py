@@ -16,6 +16,12 @@ A hit answers without the database: the user was active and allowed to see the p
 this generation, and nothing has been written since. A session with messages to flash,
 a response that changed the session, or anything but a 200 HTML answer is not kept.
 
+Logging out (or any other ending of a login session, app/auth/sessions.py) writes, so it
+empties the cache. A session that ends by itself (idle, or at the end of its absolute
+lifetime) writes nothing: a kept page carries the moment its session ends
+(`g.page_cache_until`, a Unix time, set when the session was loaded) and is not served
+after it.
+
 Only with REDIS_URL set (production, the benchmarks) and PAGE_CACHE not switched off;
 without Redis (`make run`) every page is rendered, as before.
 """
@@ -26,7 +32,7 @@ import time
 from collections import OrderedDict
 from functools import wraps
 
-from flask import Response, current_app, has_app_context, make_response, request, session
+from flask import Response, current_app, g, has_app_context, make_response, request, session
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -142,8 +148,8 @@ def cached_page(view):
         epoch = cache.epoch() if key is not None else None  # read before the first query
         if epoch is not None:
             page = cache.get(epoch, key)
-            if page is not None:
-                body, headers = page
+            if page is not None and cache.clock() < page[2]:  # its session has not ended
+                body, headers, _ = page
                 response = Response(body, 200, headers)
                 response.headers["X-Page-Cache"] = "hit"
                 return response
@@ -151,9 +157,9 @@ def cached_page(view):
         if (epoch is not None and response.status_code == 200 and not session.modified
                 and response.mimetype == "text/html" and not response.direct_passthrough
                 and "Set-Cookie" not in response.headers and current_user.is_authenticated
-                and session.get("_user_id") == key[0]):
+                and session.get("_user_id") == key[0] and g.get("page_cache_until")):
             headers = [(name, value) for name, value in response.headers if name in _KEPT_HEADERS]
-            cache.put(epoch, key, (response.get_data(), headers))
+            cache.put(epoch, key, (response.get_data(), headers, g.page_cache_until))
         return response
     return wrapped
 

@@ -154,11 +154,11 @@ def populate(app, scale=1.0, seed=7):
                      for i, (name, level) in enumerate(zip(GROUP_NAMES, LEVELS))])
         users = [{"id": 1, "login_name": "beheer@bench.example", "email": "beheer@bench.example",
                   "first_name": "Office", "last_name": "Bench", "role": Role.ADMIN.value,
-                  "password_hash": password_hash, "activated_at": now, "session_token": "t1"}]
+                  "password_hash": password_hash, "activated_at": now}]
         for g in range(16):
             users.append({"id": 2 + g, "login_name": f"juf{g}@bench.example", "email": f"juf{g}@bench.example",
                           "first_name": "Juf", "last_name": f"Groep{GROUP_NAMES[g]}", "role": Role.TEACHER.value,
-                          "password_hash": password_hash, "activated_at": now, "session_token": f"t{2 + g}"})
+                          "password_hash": password_hash, "activated_at": now})
         teacher_of = {g + 1: 2 + g for g in range(16)}
 
         # --- 500 families: 800 parents, 650 pupils --------------------------------------
@@ -172,8 +172,7 @@ def populate(app, scale=1.0, seed=7):
                 login = BENCH_PARENT if (family == 0 and p == 0) else f"ouder{family}-{p}@bench.example"
                 parents.append({"id": user_id, "login_name": login, "email": login, "first_name": f"Ouder{p}",
                                 "last_name": f"Familie{family}", "role": Role.PARENT.value,
-                                "password_hash": password_hash, "activated_at": now,
-                                "session_token": f"p{user_id}", "phone_mobile": f"06{user_id:08d}"})
+                                "password_hash": password_hash, "activated_at": now, "phone_mobile": f"06{user_id:08d}"})
                 family_parents.append(user_id)
                 user_id += 1
             for k in range(kids):

@@ -79,8 +79,7 @@ def seed(parents, items):
         count = min(batch, parents - start)
         db.session.execute(insert(User), [
             {"login_name": f"ouder{n}@bench.example", "email": f"ouder{n}@bench.example",
-             "first_name": "Ouder", "last_name": f"Nummer {n}", "role": Role.PARENT, "activated_at": activated,
-             "session_token": f"t{n}"}
+             "first_name": "Ouder", "last_name": f"Nummer {n}", "role": Role.PARENT, "activated_at": activated}
             for n in range(start, start + count)
         ])
         db.session.execute(insert(Child), [

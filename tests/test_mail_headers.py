@@ -27,7 +27,7 @@ from app.meetings import services as meeting_services
 from app.models import NotificationDelivery
 from app.settings import set_setting
 from tests.conftest import EMPTY_ENCODED_WORD, strict_subject, use_smtp
-from tests.factories import AdminFactory, GroupFactory, ParentFactory, family, teacher_of
+from tests.factories import PASSWORD, AdminFactory, GroupFactory, ParentFactory, family, teacher_of
 from tests.meetings_data import book_directly, make_round, slot_at
 from tests.test_notifications import WINTER, ams, at, make_album, make_message, make_news
 
@@ -55,7 +55,8 @@ KINDS = {  # subject prefix -> kind
     "Activeer uw account": "activate",
     "Nieuw wachtwoord kiezen": "reset",
     "Bevestig uw nieuwe inlognaam": "email",
-    "Uw inlognaam is gewijzigd": "login_name_changed",
+    "Uw inlognaam is gewijzigd": "login_changed_by_school",
+    "Uw wachtwoord is gewijzigd": "password_changed",
     "Spoedbericht:": "urgent",
     "Nieuw fotoalbum:": "album",
     "Weekoverzicht": "digest",
@@ -116,7 +117,9 @@ def produce_every_kind(app, suffix, send_due, settle=lambda: None):
     auth_services.create_account("nieuwe.ouder@example.org", f"Nieuwe{name}", "Ouder")         # activate
     auth_services.request_password_reset(parent.login_name)                                    # reset
     assert account_services.request_login_change(mover) is None                                # email
+    renamed_before = renamed.login_name
     admin_services.change_login_name(renamed, "renee.nieuw@example.org", False, admin)          # login changed
+    assert auth_services.change_password(teacher, PASSWORD, "Nieuw-wachtwoord-2026!")          # password changed
     make_message(ams(*WINTER, 10), groups=[group], urgent=True, title=f"Gym vervalt{suffix}")  # urgent
     make_album(ams(*WINTER, 11), groups=[group], title=f"Sportdag{suffix}")                    # album
     make_news(ams(*WINTER, 12), groups=[group], title=f"Schoolreis{suffix}")                   # digest
@@ -129,8 +132,8 @@ def produce_every_kind(app, suffix, send_due, settle=lambda: None):
     meeting_services.close_round(teacher, round_)                                              # final
     meeting_services.staff_book(teacher, round_, child.id, slot_at(round_, "10:20").id)        # changed
     addresses = {a.lower() for a in ("nieuwe.ouder@example.org", parent.email, mover.email, mover.login_name,
-                                     "renee.nieuw@example.org")}
-    expected = {"activate": 1, "reset": 1, "email": 1, "login_name_changed": 1, "urgent": 2, "album": 2,
+                                     "renee.nieuw@example.org", renamed_before, teacher.email)}
+    expected = {"activate": 1, "reset": 1, "email": 1, "login_changed_by_school": 2, "password_changed": 1, "urgent": 2, "album": 2,
                 "digest": 2, "meeting_opened": 2, "meeting_final": 2, "meeting_changed": 1}
     return addresses, expected
 

@@ -26,9 +26,12 @@ class Clock:
 
 @pytest.fixture
 def cached(app, redis_url):
-    """The app as in production: with Redis, so with the page cache."""
+    """The app as in production: with Redis, so with the page cache. One clock for the
+    cache and the login sessions (a kept page is not served after its session ends)."""
     app.config["REDIS_URL"] = redis_url
-    app.extensions["page_cache"].clock = Clock()
+    clock = Clock()
+    app.extensions["page_cache"].clock = clock
+    app.extensions["login_sessions"].clock = clock
     return app
 
 

@@ -3,16 +3,18 @@
 Everything here is about the logged-in user's own account; there are no other users' ids
 in these URLs except a contact number's, which must be one of the user's own.
 """
-from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
 from app import privacy
 from app.account import bp, numbers, services
 from app.account.forms import ConfirmForm, ContactForm, PhotoForm, ProfileForm, privacy_form
 from app.auth import services as auth_services
+from app.auth import sessions
 from app.auth.forms import ChangePasswordForm
 from app.auth.routes import TOKEN_MESSAGES
 from app.extensions import limiter
+from app.formatting import duration_nl
 from app.htmx import is_htmx, render_page
 from app.models import NOTIFICATION_TYPES
 from app.notifications.services import preferences_for
@@ -219,17 +221,68 @@ def privacy_settings():
 
 # --- Wachtwoord ---------------------------------------------------------------------------
 
+def _password_change_key():
+    return f"password-change:{current_user.id}:{current_user.created_at.isoformat()}"
+
+
+def _address_limit():
+    return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
+
+
+def _ip_limit():
+    return current_app.config["LOGIN_LIMIT_PER_IP"]
+
+
 @bp.route("/wachtwoord", methods=["GET", "POST"])
 @login_required
+# Limited like the login form (each post is a guess of the current password): per account
+# with the login's per-address limit, and per IP.
+@limiter.limit(_address_limit, key_func=_password_change_key, methods=["POST"], scope="account")
+@limiter.limit(_ip_limit, methods=["POST"], scope="ip")
 def password():
     form = ChangePasswordForm()
     form.login_name_for_check = current_user.login_name
     if form.validate_on_submit():
-        if auth_services.change_password(current_user, form.current.data, form.password.data):
-            # The session token changed: keep this session, every other one ends.
-            login_user(current_user)
+        if auth_services.change_password(current_user, form.current.data, form.password.data,
+                                         keep_session=sessions.current().id):
             flash("Uw wachtwoord is gewijzigd.", "success")
             return redirect(url_for("account.password"))
         form.current.errors.append("Het huidige wachtwoord is niet juist.")
     status = 422 if form.errors else 200
     return render_page("account/password.html", tab="wachtwoord", form=form, status=status)
+
+
+# --- Apparaten (login sessions) -------------------------------------------------------------
+
+@bp.get("/apparaten", endpoint="sessions")
+@login_required
+def sessions_page():
+    return render_page("account/sessions.html", tab="apparaten", login_sessions=sessions.active_for(current_user),
+                       current_id=sessions.current().id, idle_text=duration_nl(sessions.idle_limit()),
+                       max_text=duration_nl(sessions.max_lifetime()))
+
+
+@bp.post("/apparaten/<int:session_id>/uitloggen")
+@login_required
+def session_end(session_id):
+    """End one session from the list; another user's session id is a 404."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if session_id == sessions.current().id:
+        sessions.end_current()
+        flash("U bent uitgelogd.", "success")
+        return redirect(url_for("auth.login"))
+    if not sessions.end_one(current_user, session_id):
+        abort(404)
+    flash("Dat apparaat is uitgelogd.", "success")
+    return redirect(url_for("account.sessions"))
+
+
+@bp.post("/apparaten/alle-uitloggen")
+@login_required
+def sessions_end_all():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    sessions.end_everywhere(current_user)
+    flash("U bent op alle apparaten uitgelogd. Log opnieuw in om verder te gaan.", "success")
+    return redirect(url_for("auth.login"))

@@ -163,6 +163,7 @@ def confirm_login_change(token):
     """Use a confirmation token: returns (user, error). The login name moves on success."""
     user = token.user
     new_login = auth_services.normalise_login(token.new_email)
+    old_login = user.login_name
     if auth_services.login_name_taken(new_login, exclude_user_id=user.id):
         return user, LOGIN_NAME_UNAVAILABLE
     if not auth_services._consume(token):
@@ -174,4 +175,7 @@ def confirm_login_change(token):
     except IntegrityError:  # taken at the same moment by someone else: the database decides
         db.session.rollback()
         return user, LOGIN_NAME_UNAVAILABLE
+    # A notice at both addresses: the old one too, in case this was not the owner.
+    for address in (old_login, new_login):
+        enqueue(send_account_mail, user.id, "login_changed", None, to=address)
     return user, None

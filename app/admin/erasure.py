@@ -45,7 +45,6 @@ from sqlalchemy import JSON, Enum, String, Text, and_, cast, func, or_, select
 from app.audit import record_change
 from app.extensions import db
 from app.models import AccountToken, ContactHistory, ContactNumber, StoredImage, User, utcnow
-from app.models.people import new_session_token
 
 from app.admin.services import ERASED_DOMAIN, ServiceError, is_erased
 
@@ -76,6 +75,7 @@ TABLE_LABELS = {
     "notification_events": "meldingen over nieuwe inhoud",
     "notification_preferences": "notificatie-instellingen",
     "privacy_settings": "privacy-instellingen",
+    "login_sessions": "inlogsessies (apparaten waarop is ingelogd)",
 }
 # Shown for a table missing above (the test keeps this from happening): still Dutch.
 OTHER_LABEL = "overige gegevens"
@@ -338,7 +338,6 @@ def erase_account(user, actor):
     user.activated_at = None
     user.last_login_at = None
     user.deactivated_at = user.deactivated_at or utcnow()
-    user.session_token = new_session_token()
     db.session.flush()
     # That flush kept the values it replaced as history (models/history.py): they go too.
     db.session.execute(ContactHistory.__table__.delete().where(ContactHistory.user_id == user_id))

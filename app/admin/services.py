@@ -12,11 +12,11 @@ from wtforms import SelectChoice
 
 from app.audit import record_change
 from app.auth.services import find_user_by_login, issue_token, login_name_taken, normalise_login
+from app.auth.sessions import end_all as end_all_sessions
 from app.extensions import db
 from app.jobs import enqueue
 from app.jobs.mail import send_account_mail
 from app.models import AccountToken, Child, Group, Guardianship, Role, User, utcnow
-from app.models.people import new_session_token
 
 PER_PAGE = 50
 # An erased account keeps its row (so what the school must keep can still point to it)
@@ -291,7 +291,6 @@ def new_account(login_name, first_name, last_name, role=Role.PARENT, email=None,
         first_name=first_name,
         last_name=last_name,
         role=role,
-        session_token=new_session_token(),
         **fields,
     )
     db.session.add(user)
@@ -358,11 +357,11 @@ def resend_activation(user):
 
 
 def change_login_name(user, new_login, also_contact, actor):
-    """The office changes the login name (manual, FAQ); the owner gets a notice at the new address."""
-    from app.admin.mail import send_login_name_changed
-
+    """The office changes the login name (manual, FAQ); the owner gets a notice at the old
+    and the new address (the old one, in case it was not asked for)."""
     new_login = normalise_login(new_login)
-    if new_login == user.login_name:
+    old_login = user.login_name
+    if new_login == old_login:
         raise ServiceError("Dit is al de inlognaam van dit account.", field="login_name")
     check_login_free(new_login, exclude_user_id=user.id)
     fields = ["login_name"]
@@ -379,7 +378,8 @@ def change_login_name(user, new_login, also_contact, actor):
     record_change(actor, "user", user.id, "inlognaam gewijzigd", fields)
     commit_or_fail(TAKEN_MESSAGE, field="login_name")
     if user.is_activated:
-        enqueue(send_login_name_changed, user.id)
+        for address in (old_login, new_login):
+            enqueue(send_account_mail, user.id, "login_changed_by_school", None, to=address)
 
 
 def deactivate(user, actor):
@@ -388,7 +388,7 @@ def deactivate(user, actor):
         raise ServiceError("U kunt uw eigen account niet deactiveren.")
     if user.deactivated_at is None:
         user.deactivated_at = utcnow()
-        user.session_token = new_session_token()
+        end_all_sessions(user)
         record_change(actor, "user", user.id, "gedeactiveerd", ["deactivated_at"])
         db.session.commit()
 

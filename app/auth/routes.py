@@ -1,10 +1,10 @@
 """Login, logout, activation, forgotten password. Views are thin; logic is in services."""
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
-from app.auth import bp, services
+from app.auth import bp, services, sessions
 from app.auth.forms import LoginForm, NewPasswordForm, ResetRequestForm
 from app.extensions import limiter, submitted_login_name
 
@@ -15,6 +15,9 @@ TOKEN_MESSAGES = {
     "used": "Deze link is al gebruikt. Vraag zo nodig een nieuwe link aan.",
 }
 ALREADY_ACTIVATED = "Dit account is al geactiveerd. Log in met uw gebruikersnaam en wachtwoord."
+ACTIVATION_REPLACED = ("Deze activatielink is niet meer geldig: de school heeft u daarna een nieuwe "
+                       "activatielink gestuurd. Gebruik de link uit de nieuwste e-mail over uw account. "
+                       "Kunt u die niet vinden? Vraag de school om een nieuwe activatielink.")
 ACTIVATION_EXPIRED = "Deze activatielink is verlopen. Neem contact op met de school voor een nieuwe activatielink."
 
 
@@ -73,9 +76,7 @@ def login():
             error = LOGIN_FAILED
         else:
             target = safe_next(form.next.data) or url_for("home.index")
-            session.clear()  # a new session on login (no fixation)
-            login_user(user)
-            services.record_login(user)
+            sessions.start(user)  # a new session and cookie on login (no fixation)
             return redirect(target)
     status = 200 if request.method == "GET" or not (error or form.errors) else 422
     return render_template("auth/login.html", form=form, error=error), status
@@ -83,8 +84,7 @@ def login():
 
 @bp.post("/uitloggen")
 def logout():
-    logout_user()
-    session.clear()
+    sessions.end_current()
     flash("U bent uitgelogd.", "success")
     return redirect(url_for("auth.login"))
 
@@ -92,8 +92,10 @@ def logout():
 @bp.route("/activeren/<token>", methods=["GET", "POST"])
 def activate(token):
     record, status = services.check_token(token, "activate")
-    if status == "used" or (record is not None and record.user.is_activated):
+    if record is not None and record.user.is_activated:
         return render_template("auth/link_problem.html", message=ALREADY_ACTIVATED, show_login=True), 410
+    if status == "used":  # not activated, so a newer link replaced this one
+        return render_template("auth/link_problem.html", message=ACTIVATION_REPLACED), 410
     if status == "expired":
         return render_template("auth/link_problem.html", message=ACTIVATION_EXPIRED), 410
     if status != "ok":
@@ -102,11 +104,11 @@ def activate(token):
     form.login_name_for_check = record.user.login_name
     if form.validate_on_submit():
         user, result = services.activate(record, form.password.data)
+        if result == "used":  # replaced by a newer link meanwhile
+            return render_template("auth/link_problem.html", message=ACTIVATION_REPLACED), 410
         if result != "ok":
             return render_template("auth/link_problem.html", message=ALREADY_ACTIVATED, show_login=True), 410
-        session.clear()
-        login_user(user)
-        services.record_login(user)
+        sessions.start(user)
         flash("Uw account is geactiveerd. Welkom in het ouderportaal!", "success")
         return redirect(url_for("home.index"))
     return render_template("auth/activate.html", form=form, user=record.user), 422 if form.errors else 200
@@ -134,8 +136,7 @@ def reset_password(token):
         user = services.reset_password(record, form.password.data)
         if user is None:
             return render_template("auth/link_problem.html", message=TOKEN_MESSAGES["used"], show_forgot=True), 410
-        logout_user()
-        session.clear()
+        sessions.end_current()  # every session of the account has ended, this one too
         flash("Uw nieuwe wachtwoord is opgeslagen. Log in met uw nieuwe wachtwoord.", "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form), 422 if form.errors else 200

@@ -9,11 +9,11 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, select, update
 
+from app.auth import sessions
 from app.extensions import db
-from app.jobs import enqueue
+from app.jobs import enqueue, job_app_context
 from app.jobs.mail import send_account_mail
 from app.models import AccountToken, Role, User, utcnow
-from app.models.people import new_session_token
 from app.passwords import check_password, dummy_hash, hash_password
 
 
@@ -40,11 +40,6 @@ def authenticate(login_name, password):
     if not user.is_active or not user.is_activated:
         return None
     return user
-
-
-def record_login(user):
-    user.last_login_at = utcnow()
-    db.session.commit()
 
 
 # --- tokens ------------------------------------------------------------------------------
@@ -128,10 +123,11 @@ def send_activation(user):
     enqueue(send_account_mail, user.id, "activate", raw)
 
 
-def set_password(user, password):
-    """Store a new password and end every other session and open reset link."""
+def set_password(user, password, keep_session=None):
+    """Store a new password; every session but `keep_session` (a login session id) and
+    every open reset link end. In the caller's transaction."""
     user.password_hash = hash_password(password)
-    user.session_token = new_session_token()
+    sessions.end_all(user, keep=keep_session)
     _expire_open_tokens(user, "reset")
 
 
@@ -149,34 +145,44 @@ def activate(token, password):
 
 
 def request_password_reset(login_name):
-    """Send a reset link when the account exists and may log in; otherwise nothing.
+    """The request's part of "Wachtwoord vergeten": one job with the name as typed, and
+    nothing else — no lookup, no write — so the answer is the same work, and takes the same
+    time, whether or not the account exists (no account enumeration, also not by timing).
+    Without REDIS_URL (make run) the job runs inline and that no longer holds."""
+    enqueue(send_password_reset, normalise_login(login_name)[:254])
 
-    The caller answers the same either way (no account enumeration).
-    """
-    user = find_user_by_login(login_name)
-    if user is None or not user.is_active or not user.is_activated:
-        return
-    _expire_open_tokens(user, "reset")
-    raw = issue_token(user, "reset", current_app.config["RESET_TOKEN_HOURS"])
-    db.session.commit()
-    enqueue(send_account_mail, user.id, "reset", raw)
+
+def send_password_reset(login_name):
+    """The job: a reset link when the account exists and may log in; otherwise nothing."""
+    with job_app_context():
+        user = find_user_by_login(login_name)
+        if user is None or not user.is_active or not user.is_activated:
+            return
+        _expire_open_tokens(user, "reset")
+        raw = issue_token(user, "reset", current_app.config["RESET_TOKEN_HOURS"])
+        db.session.commit()
+        enqueue(send_account_mail, user.id, "reset", raw)
 
 
 def reset_password(token, password):
+    """Use a reset link: the new password, every session ends, and a notice by mail."""
     if not _consume(token):
         return None
     user = token.user
     set_password(user, password)
     db.session.commit()
+    enqueue(send_account_mail, user.id, "password_reset_done", None)
     return user
 
 
-def change_password(user, current, new):
-    """True when the current password was right and the new one is stored."""
+def change_password(user, current, new, keep_session=None):
+    """True when the current password was right and the new one is stored; the other
+    sessions end (this one, `keep_session`, stays) and a notice goes by mail."""
     if not check_password(current, user.password_hash):
         return False
-    set_password(user, new)
+    set_password(user, new, keep_session=keep_session)
     db.session.commit()
+    enqueue(send_account_mail, user.id, "password_changed", None)
     return True
 
 

@@ -406,7 +406,6 @@ class AccountMail:
     template: str          # email/<template>.txt and .html
     label: str             # what Beheer > E-mail calls it
     token: str | None = None  # the AccountToken purpose of its link; a retry issues a fresh one
-    to_login: bool = False    # to the login name instead of the contact address
 
 
 ACCOUNT_MAILS = {
@@ -415,15 +414,22 @@ ACCOUNT_MAILS = {
     "reset": AccountMail("Nieuw wachtwoord kiezen", "account_reset", "Nieuw wachtwoord kiezen", token="reset"),
     "email": AccountMail("Bevestig uw nieuwe inlognaam", "account_email", "Bevestiging nieuwe inlognaam",
                          token="email"),
-    "login_name_changed": AccountMail("Uw inlognaam is gewijzigd", "admin_login_changed",
-                                      "Inlognaam gewijzigd door de school", to_login=True),
+    # Security notices: what to do if it was not them. A changed login name is told to the
+    # old and the new address (the caller enqueues one mail per address).
+    "password_changed": AccountMail("Uw wachtwoord is gewijzigd", "account_password_changed",
+                                    "Wachtwoord gewijzigd"),
+    "password_reset_done": AccountMail("Uw wachtwoord is opnieuw ingesteld", "account_password_reset_done",
+                                       "Wachtwoord opnieuw ingesteld"),
+    "login_changed": AccountMail("Uw inlognaam is gewijzigd", "account_login_changed", "Inlognaam gewijzigd"),
+    "login_changed_by_school": AccountMail("Uw inlognaam is gewijzigd", "account_login_changed_by_school",
+                                           "Inlognaam gewijzigd door de school"),
 }
 
 
 def account_message(user, kind, raw_token, to=None):
     """The Message of an account mail (to `to`, or the account's contact address)."""
     spec = ACCOUNT_MAILS[kind]
-    address = to or (user.login_name if spec.to_login else user.email)
+    address = to or user.email
     return build_message(address, spec.subject, spec.template, user=user, token=raw_token)
 
 

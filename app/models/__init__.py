@@ -9,6 +9,7 @@ from app.models.people import (  # noqa: F401
     ContactNumber,
     Group,
     Guardianship,
+    LoginSession,
     Role,
     User,
     group_teachers,

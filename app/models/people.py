@@ -1,6 +1,5 @@
 """People: accounts (parents and staff), children, groups and the links between them."""
 import enum
-import secrets
 from datetime import date, datetime
 
 from flask_login import UserMixin
@@ -30,10 +29,6 @@ group_teachers = Table(
     Column("group_id", ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
 )
-
-
-def new_session_token():
-    return secrets.token_urlsafe(16)
 
 
 class User(UserMixin, db.Model):
@@ -66,8 +61,6 @@ class User(UserMixin, db.Model):
     deactivated_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    # Part of the Flask-Login id: renewing it ends every other session of this user.
-    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
 
     guardianships: Mapped[list["Guardianship"]] = relationship(
         back_populates="parent", cascade="all, delete-orphan"
@@ -100,8 +93,11 @@ class User(UserMixin, db.Model):
     def is_parent(self):
         return self.role == Role.PARENT
 
-    def get_id(self):
-        return f"{self.id}:{self.session_token}"
+    def get_session_id(self):
+        # What Flask-Login keeps in the session cookie (login_manager.id_attribute): the id
+        # of this request's login session, set by app/auth/sessions.py. get_id() (and so
+        # UserMixin's == between users) stays the plain user id.
+        return getattr(self, "login_session_cookie", None)
 
     def __repr__(self):
         return f"<User {self.id} {self.login_name}>"
@@ -222,5 +218,25 @@ class AccountToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class LoginSession(db.Model):
+    """One login on one device (app/auth/sessions.py): a request is logged in only while its
+    record exists, so one session can end without the others. The cookie holds a secret;
+    only its SHA-256 is stored, with what Mijn account › Apparaten shows."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # CASCADE: erasing (or deleting) an account takes its sessions with it.
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # A short label from the User-Agent ("Chrome op Windows"); no address, no full string.
+    device: Mapped[str] = mapped_column(String(60), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Updated at most every few minutes (not on every request): see app/auth/sessions.py.
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     user: Mapped[User] = relationship()

@@ -1,7 +1,7 @@
 """contact_history: the earlier login names, contact addresses, phone numbers, postal addresses and names of an account, read and deleted by erasure
 
 Revision ID: b06350e687a9
-Revises: b2d9ed4540da
+Revises: a7c3e9d1f2b4
 Create Date: 2026-12-01 20:24:36.869357
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b06350e687a9'
-down_revision = 'b2d9ed4540da'
+down_revision = 'a7c3e9d1f2b4'
 branch_labels = None
 depends_on = None
 

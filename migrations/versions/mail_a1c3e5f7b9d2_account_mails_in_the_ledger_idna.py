@@ -1,7 +1,7 @@
 """account mails in the delivery ledger (address column); e-mail domains as IDNA A-labels
 
 Revision ID: a1c3e5f7b9d2
-Revises: b2d9ed4540da
+Revises: b06350e687a9
 Create Date: 2026-12-01 20:30:00
 
 The data step: addresses stored before the address rule (app/email_address.py) may hold a
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a1c3e5f7b9d2'
-down_revision = 'b2d9ed4540da'
+down_revision = 'b06350e687a9'
 branch_labels = None
 depends_on = None
 
