@@ -80,9 +80,9 @@ def prepare_states():
         "anonymous": [f"/activeren/{activate}", f"/wachtwoord-herstellen/{reset}"],
         "parent": ["/account/bereikbaarheid", f"/oudergesprekken/{round_.id}/kind/{sam.id}",
                    f"/account/inlognaam/{change}", f"/berichten/{message.id}"],
-        "teacher": [f"/beheer/oudergesprekken/{concept.id}"],
+        "teacher": [f"/beheer/oudergesprekken/{concept.id}", f"/kinderen/{sam.id}/privacy"],
         "office": [f"/beheer/school/groepen/{empty.id}", f"/beheer/school/personen/{never.id}",
-                   f"/beheer/school/personen/{deactivated.id}"],
+                   f"/beheer/school/personen/{deactivated.id}", f"/kinderen/{sam.id}/privacy"],
     }
 
 
@@ -92,6 +92,8 @@ def test_no_input_on_any_route_gives_a_server_error(app):
     rules = sorted(app.url_map.iter_rules(), key=lambda rule: rule.rule)
 
     explorers = {"anonymous": Explorer(app, app.test_client(), "anonymous")}
+    # A second device of the parent, so Mijn account > Apparaten shows a form to end it.
+    assert Auth(app.test_client()).login(ROLES["parent"], DEMO_PASSWORD).status_code == 302
     for role, login in ROLES.items():
         client = app.test_client()
         response = Auth(client).login(login, DEMO_PASSWORD)

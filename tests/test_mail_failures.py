@@ -206,3 +206,13 @@ def test_account_mails_are_for_the_office_only(app, login_as):
     assert post(teacher, f"/beheer/e-mail/{delivery.id}/opnieuw", {}, "/beheer/e-mail/").status_code == 404
     office = login_as(AdminFactory())
     assert "550 Mailbox bestaat niet" in office.get("/beheer/e-mail/").get_data(as_text=True)
+
+
+def test_every_account_mail_kind_fits_the_ledger():
+    # A kind too long for the column would fail its INSERT on PostgreSQL: the mail would be
+    # neither sent nor recorded (it happened to "login_changed_by_school").
+    from app.jobs.mail import ACCOUNT_MAILS
+
+    width = NotificationDelivery.__table__.c.kind.type.length
+    too_long = [kind for kind in ACCOUNT_MAILS if len(f"account:{kind}") > width]
+    assert not too_long, too_long

@@ -116,7 +116,7 @@ class NotificationDelivery(db.Model):
     recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     # An event kind (EVENT_KINDS) for a single notice, "digest" for the weekly digest, or
     # "account:<kind>" for an account mail (activation, reset, ...; app/jobs/mail.py).
-    kind: Mapped[str] = mapped_column(String(30))
+    kind: Mapped[str] = mapped_column(String(60))
     # "album:12", "message:7" for a single item; the NotificationBatch key for a digest;
     # "job:<RQ job id>" or "mail:<random>" for an account mail.
     key: Mapped[str] = mapped_column(String(80))

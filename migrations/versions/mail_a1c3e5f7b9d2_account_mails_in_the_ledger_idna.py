@@ -41,6 +41,9 @@ def _a_label(address):
 def upgrade():
     with op.batch_alter_table('notification_deliveries', schema=None) as batch_op:
         batch_op.add_column(sa.Column('address', sa.String(length=320), nullable=True))
+        # "account:login_changed_by_school" and longer kinds to come.
+        batch_op.alter_column('kind', existing_type=sa.String(length=30), type_=sa.String(length=60),
+                              existing_nullable=False)
 
     connection = op.get_bind()
     users = sa.table('users', sa.column('id', sa.Integer), sa.column('login_name', sa.String),
@@ -67,4 +70,6 @@ def upgrade():
 def downgrade():
     # The A-label form is the same address; converting back is not needed to run the old code.
     with op.batch_alter_table('notification_deliveries', schema=None) as batch_op:
+        batch_op.alter_column('kind', existing_type=sa.String(length=60), type_=sa.String(length=30),
+                              existing_nullable=False)
         batch_op.drop_column('address')
