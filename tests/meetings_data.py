@@ -12,6 +12,14 @@ from app.models import (
 )
 
 DAY = date(2026, 3, 10)  # a Tuesday
+# The tests' clock (app/clock.py, PRETEND_NOW): a week before DAY, so every slot lies ahead
+# whatever the real date. A test about the real clock moves it with `pretend`.
+BEFORE_DAY = "2026-03-02 09:00"
+
+
+def pretend(app, moment=BEFORE_DAY):
+    """Pretend it is `moment` (Europe/Amsterdam wall clock, "YYYY-MM-DD HH:MM")."""
+    app.config["PRETEND_NOW"] = moment
 
 
 def make_round(group, invite=(), double=(), status="open", start=time(10, 0), end=time(11, 30),

@@ -19,12 +19,18 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import MeetingBooking, MeetingReservation
 from tests.factories import PASSWORD, GroupFactory, family
-from tests.meetings_data import make_round, slot_at
+from tests.meetings_data import make_round, pretend, slot_at
 
 pytestmark = pytest.mark.postgres_only
 
 THREADS = 20
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def _clock(app):
+    """Every slot of the test rounds lies ahead (the rounds are in March 2026)."""
+    pretend(app)
 
 
 @pytest.fixture(autouse=True)

@@ -32,10 +32,16 @@ from app.models import NotificationDelivery, NotificationEvent, utcnow
 from app.notifications.services import set_preference
 from tests.conftest import Auth, mail_text
 from tests.factories import AdminFactory, ChildFactory, GroupFactory, GuardianshipFactory, family, teacher_of
-from tests.meetings_data import book_directly, make_round, slot_at
+from tests.meetings_data import book_directly, make_round, pretend, slot_at
 from tests.test_notifications_worker import Workers
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+@pytest.fixture(autouse=True)
+def _clock(app):
+    """Every slot of the test rounds lies ahead (the rounds are in March 2026)."""
+    pretend(app)
 
 
 @pytest.fixture

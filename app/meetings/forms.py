@@ -1,9 +1,18 @@
 """Oudergesprekken forms (Beheer, and the small booking forms of parents). Dutch messages."""
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField, TimeField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from app.meetings.services import SLOT_MINUTES_CHOICES
+from app.meetings.services import MAX_ROOM_LENGTH, SLOT_MINUTES_CHOICES
 
 
 class ActionForm(FlaskForm):
@@ -52,6 +61,13 @@ class DayForm(FlaskForm):
         "Pauzes (optioneel)",
         validators=[Optional(), Length(max=200, message="Te lang (maximaal 200 tekens).")],
     )
+    room = StringField(
+        "Lokaal (optioneel)",
+        validators=[Optional(), Length(max=MAX_ROOM_LENGTH,
+                                       message=f"Te lang (maximaal {MAX_ROOM_LENGTH} tekens).")],
+    )
+    # Shown only after the service refused a day in the past (services.NeedsConfirmation).
+    confirm_past = BooleanField("Toch toevoegen: deze dag ligt in het verleden")
 
     def validate_ends_at(self, field):
         if self.starts_at.data and field.data and field.data <= self.starts_at.data:
@@ -62,6 +78,16 @@ class DayForm(FlaskForm):
             raise ValidationError("Kies een lengte uit de lijst.")
 
 
+class RoomForm(FlaskForm):
+    """Beheer: the room of one day."""
+
+    room = StringField(
+        "Lokaal",
+        validators=[Optional(), Length(max=MAX_ROOM_LENGTH,
+                                       message=f"Te lang (maximaal {MAX_ROOM_LENGTH} tekens).")],
+    )
+
+
 class StaffBookForm(FlaskForm):
     """Beheer: book or move a pupil to a slot."""
 
@@ -69,6 +95,8 @@ class StaffBookForm(FlaskForm):
                         validators=[InputRequired("Kies een leerling.")])
     slot = SelectField("Tijdslot", coerce=int, validate_choice=False,
                        validators=[InputRequired("Kies een tijdslot.")])
+    # Shown only after the service warned of a brother's or sister's meeting at that time.
+    confirm_overlap = BooleanField("Toch inplannen, ook al overlapt de tijd")
 
 
 def invitation_fields(request_form, pupils):

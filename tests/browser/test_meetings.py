@@ -6,7 +6,13 @@ import pytest
 from app.extensions import db
 from tests.browser.conftest import NARROW, assert_accessible, assert_fits, login
 from tests.factories import GroupFactory, family, teacher_of
-from tests.meetings_data import book_directly, make_round
+from tests.meetings_data import book_directly, make_round, pretend
+
+
+@pytest.fixture(autouse=True)
+def _clock(app):
+    """Every slot of the test rounds lies ahead (the rounds are in March 2026)."""
+    pretend(app)
 
 
 @pytest.fixture
