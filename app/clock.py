@@ -1,17 +1,15 @@
-"""The portal's one notion of "now" for decisions that depend on the clock.
+"""The portal's one notion of "now".
 
 Whether a meeting slot has started, whether a day lies in the past, what Home still
-shows and which notices are due are all decided against `now()` / `utcnow()` here, never
-against `datetime.now()` directly, so a test (or a person trying things out) can pretend
-it is another moment:
+shows, which notices are due and the timestamps the models store (app.models.base.utcnow
+calls utcnow() here) all come from this module, never from `datetime.now()` directly, so
+a test (or a person trying things out) can pretend it is another moment, consistently:
 
 - `PRETEND_NOW` in app.config (a test sets it on its app), or in the environment (the
   worker and the command line read it there): "2030-03-10 10:45" is Europe/Amsterdam wall
   clock time, an ISO string with an offset means that offset. The clock then stands still
-  at that moment. Test-only: never set it in production.
-
-Stored timestamps (created_at and the like, `app.models.base.utcnow`) stay on the real
-clock: they record when something happened, not what the rules think the time is.
+  at that moment (so a retry backoff never comes due while it does). Test-only: never set
+  it in production.
 """
 import os
 from datetime import datetime, timezone

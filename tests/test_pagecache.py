@@ -10,7 +10,7 @@ from app.models import AgendaItem, utcnow
 from tests.conftest import Auth, csrf_from, free_port
 from tests.content_helpers import count_queries, main_of, make_school, post_form, text_of
 from tests.factories import AdminFactory, GroupFactory, MessageFactory, family
-from tests.meetings_data import make_round
+from tests.meetings_data import make_round, pretend
 from tests.test_meetings import book, page_url, slot_texts
 
 
@@ -147,6 +147,7 @@ def test_another_family_never_gets_this_familys_page(school, login_as):
 @pytest.fixture
 def sam(cached):
     """Sam in groep 3, invited to a round of parent-teacher meetings; one parent."""
+    pretend(cached)  # the round (March 2026) lies ahead
     group = GroupFactory(name="3")
     child, (parent,) = family(group, first_name="Sam")
     return {"child": child, "parent": parent, "round": make_round(group, invite=[child])}
