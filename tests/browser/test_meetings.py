@@ -243,10 +243,10 @@ def test_teacher_confirms_a_day_in_the_past_and_sets_a_room(mobile_page, klas, a
     page.get_by_role("button", name="Dag toevoegen").click()
     page.get_by_text("De dag is toegevoegd.").wait_for()
     # The room of the first day, changed in place (the round is open: the families hear of it).
-    field = page.get_by_label("Lokaal op dinsdag 10 maart 2026").first
-    field.fill("Lokaal 3")
-    page.locator("tr", has=field).get_by_role("button", name="Opslaan").click()
+    page.get_by_label("Lokaal op dinsdag 10 maart 2026, 10:00–11:30").fill("Lokaal 3")
+    page.get_by_role("button", name="Opslaan (lokaal op 10-03-2026, 10:00–11:30)").click()
     page.get_by_text("Het lokaal is opgeslagen.").wait_for()
-    assert page.get_by_label("Lokaal op dinsdag 10 maart 2026").first.input_value() == "Lokaal 3"
+    assert page.get_by_label("Lokaal op dinsdag 10 maart 2026, 10:00–11:30").input_value() == "Lokaal 3"
+    assert page.get_by_label("Lokaal op dinsdag 10 maart 2026, 13:00–14:00").input_value() == "Aula"
     assert_fits(page)
     assert_accessible(page)
