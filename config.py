@@ -121,6 +121,10 @@ class Config:
     # When the worker sends the evening and weekly batches (Europe/Amsterdam).
     BATCH_TIME = os.environ.get("BATCH_TIME", "17:30")
 
+    # Test-only: pretend it is this moment (app/clock.py), e.g. "2030-03-10 10:45" in
+    # Amsterdam time. The worker reads it from its environment too. Never in production.
+    PRETEND_NOW = os.environ.get("PRETEND_NOW") or None
+
 
 class TestConfig(Config):
     TESTING = True

@@ -76,7 +76,6 @@ def _check_production_settings(app):
 def _configure_login(app):
     from app.auth import sessions
 
-    sessions.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Log in om deze pagina te bekijken."
     login_manager.login_message_category = "info"

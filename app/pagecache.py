@@ -28,7 +28,6 @@ without Redis (`make run`) every page is rendered, as before.
 import hashlib
 import logging
 import threading
-import time
 from collections import OrderedDict
 from functools import wraps
 
@@ -36,6 +35,8 @@ from flask import Response, current_app, g, has_app_context, make_response, requ
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+
+from app import clock
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,9 @@ class PageCache:
         self._pages = OrderedDict()
         self._epoch = None
         self._lock = threading.Lock()
-        self.clock = time.time
+        # The portal's one clock (app/clock.py): a pretended moment holds for the cache, the
+        # login sessions and the content alike.
+        self.clock = clock.timestamp
 
     @property
     def enabled(self):

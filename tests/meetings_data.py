@@ -12,6 +12,14 @@ from app.models import (
 )
 
 DAY = date(2026, 3, 10)  # a Tuesday
+# The tests' clock (app/clock.py, PRETEND_NOW): a week before DAY, so every slot lies ahead
+# whatever the real date. A test about the real clock moves it with `pretend`.
+BEFORE_DAY = "2026-03-02 09:00"
+
+
+def pretend(app, moment=BEFORE_DAY):
+    """Pretend it is `moment` (Europe/Amsterdam wall clock, "YYYY-MM-DD HH:MM")."""
+    app.config["PRETEND_NOW"] = moment
 
 
 def make_round(group, invite=(), double=(), status="open", start=time(10, 0), end=time(11, 30),
@@ -20,7 +28,8 @@ def make_round(group, invite=(), double=(), status="open", start=time(10, 0), en
     round_ = MeetingRound(group_id=group.id, title=title, info=info, status=ROUND_CONCEPT)
     db.session.add(round_)
     db.session.commit()
-    services.add_day(round_, day, start, end, minutes, breaks)
+    # Test data may lie in the past on purpose (the clock is the test's): no question asked.
+    services.add_day(round_, day, start, end, minutes, breaks, confirm_past=True)
     messages = messages or {}
     for child in list(invite) + list(double):
         db.session.add(MeetingInvitation(round_id=round_.id, child_id=child.id,

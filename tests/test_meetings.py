@@ -8,6 +8,7 @@ import csv
 import io
 import re
 from datetime import date, time
+from html import unescape
 
 import pytest
 from sqlalchemy import event, func, select
@@ -23,10 +24,11 @@ from app.models import (
     MeetingRound,
     MeetingSlot,
     NotificationEvent,
+    utcnow,
 )
 from tests.conftest import Auth, csrf_from
 from tests.factories import AdminFactory, ChildFactory, GroupFactory, GuardianshipFactory, family, teacher_of
-from tests.meetings_data import DAY, book_directly, make_round, slot_at
+from tests.meetings_data import DAY, book_directly, make_round, pretend, slot_at
 
 SLOT_RE = re.compile(
     r'<li class="slot slot-(?P<state>\w+)" data-start="(?P<start>\d\d:\d\d)">\s*'
@@ -63,10 +65,11 @@ def book(client, round_, child, clock, version="", htmx=False):
                      {"slot": slot.id, "versie": version}, page_url(round_, child), headers)
 
 
-def cancel(client, round_, child, version, htmx=False):
+def cancel(client, round_, child, version, htmx=False, confirmed=True):
+    """'Annuleren', confirmed (the browser's question with htmx, the question page without)."""
     headers = {"HX-Request": "true"} if htmx else {}
-    return post_form(client, page_url(round_, child) + "/annuleren", {"versie": version},
-                     page_url(round_, child), headers)
+    data = {"versie": version, **({"bevestigd": "1"} if confirmed else {})}
+    return post_form(client, page_url(round_, child) + "/annuleren", data, page_url(round_, child), headers)
 
 
 def reservation_of(round_, child):
@@ -88,6 +91,12 @@ def booking_count(round_):
     db.session.expire_all()
     return db.session.scalar(select(func.count()).select_from(MeetingBooking)
                              .where(MeetingBooking.round_id == round_.id))
+
+
+@pytest.fixture(autouse=True)
+def _clock(app):
+    """Every slot of the test rounds lies ahead (the rounds are in March 2026)."""
+    pretend(app)
 
 
 @pytest.fixture
@@ -155,6 +164,147 @@ def test_closed_round_without_a_booking_says_so(klas, login_as):
     assert "geen tijd gereserveerd" in html
 
 
+# --- the real clock: begun slots are history -------------------------------------------------
+
+def events_of(kind):
+    db.session.expire_all()
+    return db.session.scalars(select(NotificationEvent).where(NotificationEvent.kind == kind)
+                              .order_by(NotificationEvent.id)).all()
+
+
+def test_a_slot_that_has_begun_cannot_be_booked(klas, login_as, app):
+    round_ = make_round(klas["group"], invite=[klas["sam"]])
+    pretend(app, "2026-03-10 09:30")  # the morning of the day (a login lives 2 idle hours)
+    client = login_as(klas["parent"])
+    stale = client.get(page_url(round_, klas["sam"])).get_data(as_text=True)
+    assert slot_texts(stale)["10:20–10:30"] == "Reserveren mogelijk"
+    pretend(app, "2026-03-10 10:20")  # 10:20 begins now
+    texts = slot_texts(client.get(page_url(round_, klas["sam"])).get_data(as_text=True))
+    assert texts["10:00–10:10"] == texts["10:20–10:30"] == "Voorbij"
+    assert texts["10:30–10:40"] == "Reserveren mogelijk"
+    for htmx in (False, True):  # the stale page's button, as a plain POST and with htmx
+        response = book(client, round_, klas["sam"], "10:20", htmx=htmx)
+        assert response.status_code == (200 if htmx else 409)
+        assert "Dit tijdslot is al begonnen of voorbij." in response.get_data(as_text=True)
+    assert booked_times(round_, klas["sam"]) == []
+    assert book(client, round_, klas["sam"], "10:30").status_code == 303
+
+
+def test_a_begun_meeting_cannot_be_changed_or_cancelled_by_a_parent_but_by_staff(klas, login_as, app):
+    round_ = make_round(klas["group"], invite=[klas["sam"]])
+    client = login_as(klas["parent"])
+    book(client, round_, klas["sam"], "10:30")
+    version = reservation_of(round_, klas["sam"]).version
+    pretend(app, "2026-03-10 10:31")
+    client = login_as(klas["parent"])  # days later: a new login
+    html = client.get(page_url(round_, klas["sam"])).get_data(as_text=True)
+    assert slot_texts(html)["10:30–10:40"] == "Gereserveerd"  # no Annuleren
+    assert "slot-book" not in html and "slot-cancel" not in html
+    assert "Het gesprek voor Sam is al begonnen of voorbij" in html
+    response = book(client, round_, klas["sam"], "11:00", version=version)
+    assert response.status_code == 409 and "al begonnen of voorbij" in response.get_data(as_text=True)
+    response = cancel(client, round_, klas["sam"], version)
+    assert response.status_code == 409 and "al begonnen of voorbij" in response.get_data(as_text=True)
+    assert booked_times(round_, klas["sam"]) == ["10:30"]
+
+    # Staff still can, to record what happened: moved to a time in the past ...
+    teacher = login_as(klas["teacher"])
+    planning = f"/beheer/oudergesprekken/{round_.id}/planning"
+    assert staff_post(teacher, f"{planning}/inplannen", {"child": klas["sam"].id,
+                      "slot": slot_at(round_, "10:00").id}, planning).status_code == 303
+    assert booked_times(round_, klas["sam"]) == ["10:00"]
+    assert events_of("meeting_changed") == []  # only the past changed: nothing to tell the parents
+    # ... and cancelled.
+    cancel_url = f"/beheer/oudergesprekken/{round_.id}/planning/annuleren/{klas['sam'].id}"
+    assert staff_post(teacher, cancel_url, {}, planning).status_code == 303
+    assert booked_times(round_, klas["sam"]) == []
+    # A move onto a time still ahead is news again.
+    assert staff_post(teacher, f"{planning}/inplannen", {"child": klas["sam"].id,
+                      "slot": slot_at(round_, "11:00").id}, planning).status_code == 303
+    [event_] = events_of("meeting_changed")
+    assert event_.payload["new"]["start"] == "11:00"
+
+
+def test_a_day_in_the_past_needs_an_explicit_confirmation(klas, login_as, app):
+    round_ = make_round(klas["group"], invite=[klas["sam"]], status="concept")
+    pretend(app, "2026-03-10 12:00")
+    client = login_as(klas["teacher"])
+    page = f"/beheer/oudergesprekken/{round_.id}"
+    before = db.session.scalar(select(func.count()).select_from(MeetingDay))
+    day = {"date": "2026-03-09", "starts_at": "13:00", "ends_at": "15:00", "slot_minutes": "10", "room": "Lokaal 3"}
+    response = staff_post(client, f"{page}/dagen", day, page)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "maandag 9 maart 2026 om 13:00 ligt in het verleden" in html
+    assert 'name="confirm_past"' in html and "Toch toevoegen" in html
+    # The form keeps what was typed, so only the box needs ticking.
+    assert 'value="2026-03-09"' in html and 'value="Lokaal 3"' in html
+    assert db.session.scalar(select(func.count()).select_from(MeetingDay)) == before
+    # Today, but begun already, counts as the past too.
+    response = staff_post(client, f"{page}/dagen", dict(day, date="2026-03-10", starts_at="11:30", ends_at="11:50"),
+                          page)
+    assert response.status_code == 422 and "ligt in het verleden" in response.get_data(as_text=True)
+    assert 'name="confirm_past"' not in client.get(page).get_data(as_text=True)  # only when asked
+
+    assert staff_post(client, f"{page}/dagen", dict(day, confirm_past="y"), page).status_code == 303
+    assert staff_post(client, f"{page}/dagen", dict(day, date="2026-03-10", starts_at="12:30", ends_at="13:00"),
+                      page).status_code == 303  # later today: no question
+    added = db.session.scalars(select(MeetingDay).where(MeetingDay.round_id == round_.id)
+                               .order_by(MeetingDay.date, MeetingDay.starts_at)).all()
+    assert [(d.date.isoformat(), f"{d.starts_at:%H:%M}", d.room) for d in added] == [
+        ("2026-03-09", "13:00", "Lokaal 3"), ("2026-03-10", "10:00", ""), ("2026-03-10", "12:30", "Lokaal 3")]
+
+
+def test_a_parents_annuleren_asks_first(klas, login_as):
+    round_ = make_round(klas["group"], invite=[klas["sam"]])
+    client = login_as(klas["parent"])
+    book(client, round_, klas["sam"], "10:40")
+    version = reservation_of(round_, klas["sam"]).version
+    html = client.get(page_url(round_, klas["sam"])).get_data(as_text=True)
+    # With JavaScript the browser asks (as in Beheer) and htmx says it was confirmed.
+    assert 'data-confirm="De reservering voor Sam op dinsdag 10 maart 2026, 10:40–10:50 annuleren?"' in html
+    assert "hx-vals='{\"bevestigd\": \"1\"}'" in html
+    # Without JavaScript the same button brings a question page; nothing is cancelled yet.
+    response = cancel(client, round_, klas["sam"], version, confirmed=False)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<h1>Reservering annuleren</h1>" in page
+    assert "Wilt u de reservering voor Sam op <strong>dinsdag 10 maart 2026, 10:40–10:50</strong> annuleren?" in page
+    assert 'name="bevestigd" value="1"' in page and f'name="versie" value="{version}"' in page
+    assert booked_times(round_, klas["sam"]) == ["10:40"]
+    fragment = cancel(client, round_, klas["sam"], version, htmx=True, confirmed=False).get_data(as_text=True)
+    assert "<html" not in fragment and "Ja, annuleren" in fragment
+    assert booked_times(round_, klas["sam"]) == ["10:40"]
+    # The question page's button: cancelled.
+    token = csrf_from(page)
+    response = client.post(page_url(round_, klas["sam"]) + "/annuleren",
+                           data={"csrf_token": token, "versie": version, "bevestigd": "1"})
+    assert response.status_code == 303
+    assert booked_times(round_, klas["sam"]) == []
+
+
+def test_who_changed_the_reservation_is_said_only_when_known(klas, login_as):
+    round_ = make_round(klas["group"], invite=[klas["sam"]])
+    tab1, tab2 = login_as(klas["parent"]), login_as(klas["parent"])  # one parent, two windows
+    book(tab1, round_, klas["sam"], "10:00")
+    html = book(tab2, round_, klas["sam"], "10:30", version="").get_data(as_text=True)  # tab2 showed no booking
+    assert "U heeft de reservering voor Sam zojuist al gewijzigd" in html
+    assert "andere ouder" not in html
+    seen = reservation_of(round_, klas["sam"]).version
+    book(login_as(klas["parent2"]), round_, klas["sam"], "10:40", version=seen)
+    html = book(tab1, round_, klas["sam"], "11:00", version=seen).get_data(as_text=True)
+    assert "De reservering voor Sam is zojuist gewijzigd door de andere ouder." in html
+    assert "waarschijnlijk" not in html
+    seen = reservation_of(round_, klas["sam"]).version
+    services.staff_book(klas["teacher"], round_, klas["sam"].id, slot_at(round_, "11:10").id)
+    html = cancel(tab1, round_, klas["sam"], seen).get_data(as_text=True)
+    assert "De reservering voor Sam is zojuist gewijzigd door de leerkracht." in html
+    seen = reservation_of(round_, klas["sam"]).version
+    services.staff_cancel(klas["teacher"], round_, klas["sam"].id)
+    html = cancel(tab1, round_, klas["sam"], seen).get_data(as_text=True)
+    assert "De reservering voor Sam is zojuist geannuleerd." in html  # by whom: not guessed
+    assert booked_times(round_, klas["sam"]) == []
+
+
 # --- invitations ---------------------------------------------------------------------------
 
 def test_one_invitation_per_child_siblings_in_other_groups(klas, login_as):
@@ -186,18 +336,53 @@ def test_information_and_personal_message_shown(klas, login_as):
     assert "over het lezen" not in other  # the personal message is for Sam's parents only
 
 
-def test_home_shows_open_invitations(klas, login_as):
+def home_panel(client):
+    """The Oudergesprekken panel on Home as text ('' when there is none)."""
+    html = client.get("/").get_data(as_text=True)
+    match = re.search(r'<section class="card meeting-home".*?</section>', html, re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", match.group(0)).split()) if match else ""
+
+
+def test_home_shows_the_time_until_the_meeting_has_passed(klas, login_as, app):
     round_ = make_round(klas["group"], invite=[klas["sam"]])
     client = login_as(klas["parent"])
-    home = client.get("/").get_data(as_text=True)
-    assert "Uitnodiging oudergesprekken" in home and page_url(round_, klas["sam"]) in home
-    assert "Nog geen tijd gereserveerd" in home
+    assert page_url(round_, klas["sam"]) in client.get("/").get_data(as_text=True)
+    assert "Nog geen tijd gereserveerd" in home_panel(client)
     book(client, round_, klas["sam"], "10:10")
-    assert "10:10–10:20" in client.get("/").get_data(as_text=True)
-    round_.status = "closed"
+    assert "Gereserveerd: dinsdag 10 maart 2026, 10:10–10:20" in home_panel(client)
+    services.close_round(klas["teacher"], round_)
+    # After closing the final time stays on Home ...
+    assert "Definitieve tijd: dinsdag 10 maart 2026, 10:10–10:20" in home_panel(client)
+    pretend(app, "2026-03-10 10:19")  # ... also during the meeting (days later: a new login) ...
+    client = login_as(klas["parent"])
+    assert "Definitieve tijd" in home_panel(client)
+    pretend(app, "2026-03-10 10:20")  # ... until it has passed.
+    assert home_panel(client) == ""
+    assert home_panel(login_as(klas["teacher"])) == ""
+
+
+def test_a_family_without_a_time_is_told_whom_to_contact(klas, login_as, app):
+    from app.settings import set_setting
+
+    set_setting("school.phone", "0341-123456")
+    set_setting("school.email", "info@schutkampen.example")
     db.session.commit()
-    assert "Uitnodiging oudergesprekken" not in client.get("/").get_data(as_text=True)
-    assert "Uitnodiging oudergesprekken" not in login_as(klas["teacher"]).get("/").get_data(as_text=True)
+    round_ = make_round(klas["group"], invite=[klas["sam"], klas["noor"]])
+    book_directly(klas["parent"], round_, klas["sam"], "10:00")
+    services.close_round(klas["teacher"], round_)
+    client = login_as(klas["noor_parent"])
+    contact = (f"Neem contact op met {klas['teacher'].name} (leerkracht) of met de school "
+               "(tel. 0341-123456, info@schutkampen.example).")
+    assert "Er is geen tijd gereserveerd. " + contact in home_panel(client)
+    for url in ("/oudergesprekken/", page_url(round_, klas["noor"])):
+        text = " ".join(re.sub(r"<[^>]+>", " ", client.get(url).get_data(as_text=True)).split())
+        assert contact in text, url
+    # On Home until the round's last day is over.
+    pretend(app, "2026-03-10 11:29")
+    client = login_as(klas["noor_parent"])  # days later: a new login
+    assert contact in home_panel(client)
+    pretend(app, "2026-03-10 11:30")
+    assert home_panel(client) == ""
 
 
 # --- booking, cancelling, changing -------------------------------------------------------------
@@ -804,11 +989,14 @@ def test_teacher_books_moves_and_cancels_with_notices(klas, login_as):
     events = db.session.scalars(select(NotificationEvent).where(NotificationEvent.kind == "meeting_changed")
                                 .order_by(NotificationEvent.id)).all()
     noor_events = [e.payload for e in events if e.payload["child_id"] == klas["noor"].id]
+    # Each change raises the .ics SEQUENCE of Noor's calendar event.
     assert noor_events == [
-        {"child_id": klas["noor"].id, "old": None, "new": {"date": "2026-03-10", "start": "10:00", "end": "10:10"}},
+        {"child_id": klas["noor"].id, "old": None, "new": {"date": "2026-03-10", "start": "10:00", "end": "10:10"},
+         "sequence": 1},
         {"child_id": klas["noor"].id, "old": {"date": "2026-03-10", "start": "10:00", "end": "10:10"},
-         "new": {"date": "2026-03-10", "start": "11:10", "end": "11:20"}},
-        {"child_id": klas["noor"].id, "old": {"date": "2026-03-10", "start": "11:10", "end": "11:20"}, "new": None},
+         "new": {"date": "2026-03-10", "start": "11:10", "end": "11:20"}, "sequence": 2},
+        {"child_id": klas["noor"].id, "old": {"date": "2026-03-10", "start": "11:10", "end": "11:20"}, "new": None,
+         "sequence": 3},
     ]
 
 
@@ -826,6 +1014,139 @@ def test_teacher_moves_after_closing_and_parent_sees_the_new_time(klas, login_as
     assert slot_texts(html) == {"11:00–11:10": "Gereserveerd"}
     payload = db.session.scalar(select(NotificationEvent.payload).where(NotificationEvent.kind == "meeting_changed"))
     assert payload["old"]["start"] == "10:00" and payload["new"]["start"] == "11:00"
+
+
+def test_teacher_is_warned_of_a_brothers_or_sisters_meeting_and_must_confirm(klas, login_as):
+    lotte = ChildFactory(first_name="Lotte", group=GroupFactory(name="6"))
+    GuardianshipFactory(parent=klas["parent2"], child=lotte)  # a sister through one of the parents
+    round3 = make_round(klas["group"], invite=[klas["sam"]])
+    round6 = make_round(lotte.group, double=[lotte], start=time(10, 5), end=time(11, 5),
+                        title="Gesprekken groep 6")
+    book_directly(klas["parent2"], round6, lotte, "10:25")  # Lotte 10:25–10:45
+    client = login_as(klas["teacher"])
+    page = f"/beheer/oudergesprekken/{round3.id}/planning"
+    data = {"child": klas["sam"].id, "slot": slot_at(round3, "10:40").id}
+    response = staff_post(client, f"{page}/inplannen", data, page)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Lotte heeft om 10:25–10:45 al een gesprek (Gesprekken groep 6)" in html
+    assert 'name="confirm_overlap"' in html and "Toch inplannen" in html
+    assert booked_times(round3, klas["sam"]) == []
+    assert staff_post(client, f"{page}/inplannen", dict(data, confirm_overlap="y"), page).status_code == 303
+    assert booked_times(round3, klas["sam"]) == ["10:40"]
+    # Moving within the clash asks again; a time clear of it does not.
+    data = {"child": klas["sam"].id, "slot": slot_at(round3, "10:30").id}
+    assert staff_post(client, f"{page}/inplannen", data, page).status_code == 422
+    assert booked_times(round3, klas["sam"]) == ["10:40"]
+    data["slot"] = slot_at(round3, "11:00").id
+    assert staff_post(client, f"{page}/inplannen", data, page).status_code == 303
+    assert booked_times(round3, klas["sam"]) == ["11:00"]
+
+
+def test_from_one_to_two_slots_and_back_in_place(klas, login_as):
+    round_ = make_round(klas["group"], invite=[klas["sam"], klas["noor"], klas["finn"]], breaks="11:20-11:30")
+    book_directly(klas["parent"], round_, klas["sam"], "10:40")
+    book_directly(klas["noor_parent"], round_, klas["noor"], "11:00")
+    book_directly(klas["finn_parent"], round_, klas["finn"], "11:10")
+    client = login_as(klas["teacher"])
+    page = f"/beheer/oudergesprekken/{round_.id}"
+
+    def slots_for(child_id, count):
+        data = {f"uitnodigen-{c.id}": "1" for c in (klas["sam"], klas["noor"], klas["finn"])}
+        data[f"tijdsloten-{child_id}"] = str(count)
+        return staff_post(client, f"{page}/uitnodigingen", data, page)
+
+    version = reservation_of(round_, klas["sam"]).version
+    assert slots_for(klas["sam"].id, 2).status_code == 303  # 10:50 is free: in place
+    assert booked_times(round_, klas["sam"]) == ["10:40", "10:50"]
+    assert reservation_of(round_, klas["sam"]).version == version + 1  # a stale parent page cannot undo it
+    assert slots_for(klas["sam"].id, 1).status_code == 303
+    assert booked_times(round_, klas["sam"]) == ["10:40"]
+    assert [(e.payload["old"]["end"], e.payload["new"]["end"]) for e in events_of("meeting_changed")] == \
+        [("10:50", "11:00"), ("11:00", "10:50")]
+    # What is in the way is named: another pupil, a break.
+    response = slots_for(klas["noor"].id, 2)
+    assert response.status_code == 422
+    assert (f"{klas['noor'].name} kan niet naar twee tijdsloten: het tijdslot 11:10–11:20 erna is gereserveerd "
+            f"voor {klas['finn'].name}.") in unescape(response.get_data(as_text=True))
+    response = slots_for(klas["finn"].id, 2)
+    assert response.status_code == 422 and "11:20–11:30 erna is geblokkeerd" in response.get_data(as_text=True)
+    assert booked_times(round_, klas["noor"]) == ["11:00"] and booked_times(round_, klas["finn"]) == ["11:10"]
+    db.session.expire_all()
+    assert {inv.child_id: inv.slots_needed for inv in db.session.scalars(
+        select(MeetingInvitation).where(MeetingInvitation.round_id == round_.id))} == \
+        {klas["sam"].id: 1, klas["noor"].id: 1, klas["finn"].id: 1}
+
+
+def test_removing_a_day_names_the_pupils_booked_on_it(klas, login_as):
+    round_ = make_round(klas["group"], invite=[klas["sam"], klas["noor"]], double=[klas["finn"]])
+    book_directly(klas["parent"], round_, klas["sam"], "10:40")
+    book_directly(klas["finn_parent"], round_, klas["finn"], "10:10")
+    day = db.session.scalar(select(MeetingDay).where(MeetingDay.round_id == round_.id))
+    client = login_as(klas["teacher"])
+    page = f"/beheer/oudergesprekken/{round_.id}"
+    response = staff_post(client, f"{page}/dagen/{day.id}/verwijderen", {}, page)
+    assert response.status_code == 409
+    assert (f"Op dinsdag 10 maart 2026 zijn al gesprekken gereserveerd: {klas['finn'].name} (10:10), "
+            f"{klas['sam'].name} (10:40).") in unescape(response.get_data(as_text=True))
+    assert db.session.get(MeetingDay, day.id) is not None
+
+
+def test_closing_twice_records_one_final_event(klas, login_as):
+    round_ = make_round(klas["group"], invite=[klas["sam"]])
+    first, second = login_as(klas["teacher"]), login_as(AdminFactory())
+    page = f"/beheer/oudergesprekken/{round_.id}/planning"
+    token = csrf_from(second.get(page).get_data(as_text=True))  # both pages show "Planning sluiten"
+    assert staff_post(first, f"/beheer/oudergesprekken/{round_.id}/sluiten", {}, page).status_code == 303
+    response = second.post(f"/beheer/oudergesprekken/{round_.id}/sluiten", data={"csrf_token": token})
+    assert response.status_code == 409
+    assert len(events_of("meeting_final")) == 1
+
+
+def test_information_and_room_changes_after_opening_are_recorded_once_per_batch(klas, login_as, app, redis_url):
+    # Jobs go to Redis and no worker runs them: the events wait, as while the worker is busy.
+    app.config["REDIS_URL"] = redis_url
+    app.extensions.pop("portal_redis", None)
+    round_ = make_round(klas["group"], invite=[klas["sam"]], info="In lokaal 3.", status="concept")
+    day = db.session.scalar(select(MeetingDay).where(MeetingDay.round_id == round_.id))
+    client = login_as(klas["teacher"])
+    page = f"/beheer/oudergesprekken/{round_.id}"
+
+    def save(info, title="Voortgangsgesprekken maart"):
+        return staff_post(client, page, {"title": title, "info": info}, page)
+
+    def room(name):
+        return staff_post(client, f"{page}/dagen/{day.id}/lokaal", {"room": name}, page)
+
+    assert save("In de aula.").status_code == 303 and room("Aula").status_code == 303
+    assert events_of("meeting_info_changed") == []  # a concept: nobody has seen it yet
+    round_.status = "open"
+    db.session.commit()
+    # Not sent yet (no worker ran): the saves fold into one event, first old, latest new.
+    assert save("In lokaal 5.").status_code == 303
+    assert save("In lokaal 5, eerste verdieping.").status_code == 303
+    assert room("Lokaal 5").status_code == 303
+    assert save("In lokaal 5, eerste verdieping.", title="Andere titel").status_code == 303  # info unchanged
+    [event_] = events_of("meeting_info_changed")
+    assert event_.payload == {
+        "info": {"old": "In de aula.", "new": "In lokaal 5, eerste verdieping."},
+        "rooms": {str(day.id): {"date": "2026-03-10", "start": "10:00", "end": "11:30", "old": "Aula",
+                                "new": "Lokaal 5"}},
+    }
+    # Once planned, the next save is a notice of its own.
+    event_.dispatched_at = utcnow()
+    db.session.commit()
+    assert room("Lokaal 6").status_code == 303
+    [_, second] = events_of("meeting_info_changed")
+    assert second.payload == {"rooms": {str(day.id): {"date": "2026-03-10", "start": "10:00", "end": "11:30",
+                                                      "old": "Lokaal 5", "new": "Lokaal 6"}}}
+    # Changed back before it went out: nothing left to tell, the event goes.
+    assert room("Lokaal 5").status_code == 303
+    assert len(events_of("meeting_info_changed")) == 1
+    response = room("x" * 101)
+    assert response.status_code == 422 and "maximaal 100 tekens" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(MeetingDay, day.id).room == "Lokaal 5"
 
 
 def test_block_and_free_a_slot(klas, login_as):

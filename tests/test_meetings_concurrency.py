@@ -17,14 +17,20 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import MeetingBooking, MeetingReservation
-from tests.factories import PASSWORD, GroupFactory, family
-from tests.meetings_data import make_round, slot_at
+from app.models import MeetingBooking, MeetingReservation, MeetingRound, NotificationEvent
+from tests.factories import PASSWORD, AdminFactory, GroupFactory, family, teacher_of
+from tests.meetings_data import make_round, pretend, slot_at
 
 pytestmark = pytest.mark.postgres_only
 
 THREADS = 20
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def _clock(app):
+    """Every slot of the test rounds lies ahead (the rounds are in March 2026)."""
+    pretend(app)
 
 
 @pytest.fixture(autouse=True)
@@ -146,9 +152,42 @@ def test_twenty_clicks_on_different_slots_for_one_child(app, live_server):
     assert statuses.count(409) == THREADS - 1, statuses
     for status, html in results:
         if status == 409:
-            assert ("Voor Sam is zojuist al een tijd gereserveerd" in html
-                    or "De reservering voor Sam is zojuist gewijzigd" in html), html[:2000]
+            # Who won is known: the other parent, or this parent in another session.
+            assert ("Voor Sam is zojuist al een tijd gereserveerd door de andere ouder." in html
+                    or "De reservering voor Sam is zojuist gewijzigd" in html
+                    or "U heeft de reservering voor Sam zojuist al gewijzigd" in html), html[:2000]
+            assert "waarschijnlijk" not in html
     assert db.session.scalar(select(func.count()).select_from(MeetingReservation)
                              .where(MeetingReservation.round_id == round_id)) == 1
     assert db.session.scalar(select(func.count()).select_from(MeetingBooking)
                              .where(MeetingBooking.round_id == round_id)) == 1
+
+
+def test_planning_sluiten_clicked_at_the_same_moment_closes_once(app, live_server):
+    """Two staff members (and a double click each) on "Planning sluiten": one close, one
+    final event, so every family gets one final mail."""
+    group = GroupFactory(name="3")
+    child, _ = family(group)
+    round_ = make_round(group, invite=[child])
+    round_id = round_.id
+    page = f"/beheer/oudergesprekken/{round_id}/planning"
+    jobs = []
+    for user in (teacher_of(group), AdminFactory()):
+        for _click in range(3):
+            browser = Browser(live_server.url).login(user)
+            data = {"csrf_token": browser.csrf(page)}  # every page still shows "Planning sluiten"
+            jobs.append(lambda browser=browser, data=data: browser.request(
+                f"/beheer/oudergesprekken/{round_id}/sluiten", data))
+    _release_connection()
+
+    results = run_at_once(jobs)
+
+    statuses = [status for status, _ in results]
+    assert statuses.count(303) == 1, statuses
+    assert statuses.count(409) == len(jobs) - 1, statuses
+    for status, html in results:
+        if status == 409:
+            assert "De planning is zojuist al gesloten." in html or "Alleen een geopende planning" in html
+    assert db.session.scalar(select(func.count()).select_from(NotificationEvent).where(
+        NotificationEvent.kind == "meeting_final", NotificationEvent.subject_id == round_id)) == 1
+    assert db.session.get(MeetingRound, round_id).status == "closed"

@@ -16,7 +16,7 @@ dispatcher puts one ledger row per parent (UNIQUE) and sends each exactly once:
 """
 import time
 from collections import Counter
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time as clock_time, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -31,11 +31,25 @@ from app.meetings import services
 from app.models import NotificationDelivery, NotificationEvent, utcnow
 from app.notifications.services import set_preference
 from tests.conftest import Auth, mail_text
-from tests.factories import AdminFactory, ChildFactory, GroupFactory, GuardianshipFactory, family, teacher_of
-from tests.meetings_data import book_directly, make_round, slot_at
+from tests.factories import (
+    AdminFactory,
+    ChildFactory,
+    GroupFactory,
+    GuardianshipFactory,
+    ParentFactory,
+    family,
+    teacher_of,
+)
+from tests.meetings_data import book_directly, make_round, pretend, slot_at
 from tests.test_notifications_worker import Workers
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+@pytest.fixture(autouse=True)
+def _clock(app):
+    """Every slot of the test rounds lies ahead (the rounds are in March 2026)."""
+    pretend(app)
 
 
 @pytest.fixture
@@ -167,7 +181,10 @@ def test_opened_final_and_changed_mails_through_the_worker(klas, pipeline):
     cancelled = smtp.to(klas["parent2"].email)[0]
     assert cancelled["Subject"].startswith("Uw oudergesprek is geannuleerd")
     assert "Was: dinsdag 10 maart 2026, 11:00–11:20" in mail_text(cancelled)
-    assert attachment(cancelled) is None
+    # The calendar removes the event it had: METHOD:CANCEL for the same UID.
+    cancel_ics = Calendar.from_ical(attachment(cancelled))
+    assert str(cancel_ics["METHOD"]) == "CANCEL"
+    assert [str(v["UID"]) for v in cancel_ics.walk("VEVENT")] == [str(vevent["UID"])]
     assert all(e.dispatched_at is not None for e in events("meeting_changed"))
     # Each change is a notice of its own: two events, two ledger rows per parent.
     assert len(ledger("meeting_changed")) == 4
@@ -438,3 +455,156 @@ def test_beheer_email_counts_meeting_mails_per_round_and_retries_a_failed_one(kl
     assert "Er zijn geen mislukte e-mails." in html
     # Opened and final, each once to each parent.
     assert received(smtp) == emails(klas["parent"], klas["parent2"]) + emails(klas["parent"], klas["parent2"])
+
+
+# --- issue 12: the calendar event, what a mail says, changed information -------------------------
+
+def vevents(message):
+    data = attachment(message)
+    return Calendar.from_ical(data).walk("VEVENT") if data else []
+
+
+def test_the_calendar_event_names_the_teacher_and_room_and_its_sequence_rises(klas, pipeline):
+    """Every change raises SEQUENCE under the same UID; a cancellation is METHOD:CANCEL;
+    DTSTAMP is the worker's clock (PRETEND_NOW in its environment)."""
+    smtp = pipeline.smtp
+    pipeline.env["PRETEND_NOW"] = "2026-03-03 08:15"
+    round_ = make_round(klas["group"], invite=[klas["sam"]], status="concept")
+    day = round_.days[0]
+    services.set_day_room(klas["teacher"], round_, day.id, "Lokaal 3")
+    steps = [
+        lambda: services.open_round(klas["teacher"], round_),
+        lambda: (book_directly(klas["parent"], round_, klas["sam"], "10:40"),
+                 services.close_round(klas["teacher"], round_)),
+        lambda: services.staff_book(klas["teacher"], round_, klas["sam"].id, slot_at(round_, "11:00").id),
+        lambda: services.staff_cancel(klas["teacher"], round_, klas["sam"].id),
+    ]
+    for count, step in enumerate(steps, start=1):  # the worker after each step, as in a school day
+        step()
+        pipeline.drain()
+        settle(smtp, 2 * count)  # opened, final, moved, cancelled: to each of Sam's two parents
+    mails = smtp.to(klas["parent"].email)
+    subjects = [str(m["Subject"]).split(":")[0].split(" – ")[0] for m in mails]
+    assert subjects == ["Uitnodiging oudergesprek", "Definitieve tijd oudergesprek", "Uw oudergesprek is verplaatst",
+                        "Uw oudergesprek is geannuleerd"]
+    assert "(Lokaal 3)" in mail_text(mails[0])  # the day's room in the invitation
+    final, moved, cancelled = (vevents(m)[0] for m in mails[1:])
+    teacher = klas["teacher"].name
+    assert str(final["SUMMARY"]) == f"Oudergesprek Sam (Groep 3) met {teacher}"
+    assert f"Leerkracht: {teacher}" in str(final["DESCRIPTION"])
+    assert str(final["LOCATION"]) == "Lokaal 3, Kindcentrum CBS De Schutkampen"
+    assert str(final["UID"]) == str(moved["UID"]) == str(cancelled["UID"])
+    assert final["SEQUENCE"] < moved["SEQUENCE"] < cancelled["SEQUENCE"]
+    assert moved.decoded("DTSTART") == datetime(2026, 3, 10, 11, 0, tzinfo=AMSTERDAM)
+    assert Calendar.from_ical(attachment(mails[1]))["METHOD"] == "PUBLISH"
+    cancel_calendar = Calendar.from_ical(attachment(mails[3]))
+    assert cancel_calendar["METHOD"] == "CANCEL" and str(cancelled["STATUS"]) == "CANCELLED"
+    assert cancelled.decoded("DTSTART") == datetime(2026, 3, 10, 11, 0, tzinfo=AMSTERDAM)  # the cancelled time
+    assert next(p for p in mails[3].iter_attachments())["Content-Type"].params["method"] == "CANCEL"
+    assert "noreply@schutkampen.example" in str(cancelled["ORGANIZER"])
+    assert final.decoded("DTSTAMP") == datetime(2026, 3, 3, 7, 15, tzinfo=timezone.utc)  # the worker's clock
+
+
+def test_what_the_final_and_opened_mails_say_to_whom(klas, pipeline):
+    """No booking: no attachment mentioned, whom to contact instead. A read-only parent is
+    not asked to choose a time."""
+    from app.settings import set_setting
+
+    smtp = pipeline.smtp
+    set_setting("school.phone", "0341-123456")
+    set_setting("school.email", "info@schutkampen.example")
+    set_preference(klas["noor_parent"], "meetings", True)
+    readonly = ParentFactory(first_name="Alleen", last_name="Lezen")
+    GuardianshipFactory(parent=readonly, child=klas["sam"], read_only=True)
+    db.session.commit()
+    round_ = make_round(klas["group"], invite=[klas["sam"], klas["noor"]], status="concept")
+    services.open_round(klas["teacher"], round_)
+    pipeline.drain()
+    settle(smtp, 4)
+    writable, looking = mail_text(smtp.to(klas["parent"].email)[0]), mail_text(smtp.to(readonly.email)[0])
+    assert "Kies zelf een tijd" in writable
+    assert "Kies zelf een tijd" not in looking and "kunt u uw tijd nog aanpassen" not in looking
+    assert "De andere ouder kiest de tijd" in looking and "U hoeft zelf niets te kiezen." in looking
+
+    smtp.clear()
+    book_directly(klas["parent"], round_, klas["sam"], "10:40")  # Sam has a time, Noor has not
+    services.close_round(klas["teacher"], round_)
+    pipeline.drain()
+    settle(smtp, 4)
+    noor = smtp.to(klas["noor_parent"].email)[0]
+    text = mail_text(noor)
+    assert "bijlage" not in text and "bijlage" not in noor.get_body(preferencelist=("html",)).get_content()
+    assert attachment(noor) is None
+    assert (f"er is geen tijd gereserveerd. Neem contact op met {klas['teacher'].name} (leerkracht) of met de "
+            "school (tel. 0341-123456, info@schutkampen.example).") in text
+    sam = smtp.to(klas["parent"].email)[0]
+    assert "In de bijlage vindt u de afspraak" in mail_text(sam) and attachment(sam) is not None
+
+
+def test_a_clashing_time_is_never_announced_silently(klas, pipeline):
+    smtp = pipeline.smtp
+    lotte = ChildFactory(first_name="Lotte", last_name="Jansen", group=GroupFactory(name="6"))
+    GuardianshipFactory(parent=klas["parent"], child=lotte)
+    db.session.commit()
+    round3 = make_round(klas["group"], invite=[klas["sam"]])
+    round6 = make_round(lotte.group, invite=[lotte], start=clock_time(10, 5), end=clock_time(11, 5),
+                        title="Gesprekken groep 6")
+    book_directly(klas["parent"], round6, lotte, "10:35")  # Lotte 10:35–10:45
+    with pytest.raises(services.NeedsConfirmation):
+        services.staff_book(klas["teacher"], round3, klas["sam"].id, slot_at(round3, "10:40").id)
+    services.staff_book(klas["teacher"], round3, klas["sam"].id, slot_at(round3, "10:40").id, confirm_overlap=True)
+    services.close_round(klas["teacher"], round3)
+    pipeline.drain()
+    settle(smtp, 4)  # booked and final, to both of Sam's parents
+    clash = "Let op, deze tijd overlapt: Lotte heeft om 10:35–10:45 al een gesprek (Gesprekken groep 6)"
+    for message in smtp.to(klas["parent"].email):
+        assert clash in mail_text(message), message["Subject"]
+    # Lotte is not parent2's child: their mails name no Lotte (and there is no clash for them).
+    for message in smtp.to(klas["parent2"].email):
+        assert "Lotte" not in mail_text(message)
+
+
+def test_changed_information_and_room_tell_the_invited_families_once(klas, pipeline, login_as):
+    smtp = pipeline.smtp
+    round_ = make_round(klas["group"], invite=[klas["sam"], klas["noor"]], info="In lokaal 3.", status="concept")
+    day = round_.days[0]
+    services.set_day_room(klas["teacher"], round_, day.id, "Lokaal 3")
+    services.open_round(klas["teacher"], round_)
+    book_directly(klas["parent"], round_, klas["sam"], "10:40")
+    pipeline.drain()
+    settle(smtp, 2)
+    smtp.clear()
+    # The teacher saves three times before the worker gets to it: one mail per parent.
+    client = login_as(klas["teacher"])
+    page = f"/beheer/oudergesprekken/{round_.id}"
+    token = Auth(client).csrf(page)
+    for data in ({"title": round_.title, "info": "In lokaal 5."}, {"title": round_.title, "info": "In lokaal 5, boven."}):
+        assert client.post(page, data={**data, "csrf_token": token}).status_code == 303
+    assert client.post(f"{page}/dagen/{day.id}/lokaal", data={"room": "Lokaal 5", "csrf_token": token}).status_code == 303
+    pipeline.drain()
+    settle(smtp, 2)
+    # Sam's two parents; Noor's parent switched meeting mails off.
+    assert received(smtp) == emails(klas["parent"], klas["parent2"])
+    message = smtp.to(klas["parent"].email)[0]
+    text = mail_text(message).replace("\r\n", "\n")
+    assert message["Subject"].startswith("Gewijzigde informatie oudergesprek: Voortgangsgesprekken maart")
+    assert "Nieuwe informatie van de leerkracht:\n\nIn lokaal 5, boven." in text
+    assert "dinsdag 10 maart 2026, 10:00–11:30: de gesprekken zijn in Lokaal 5 (was: Lokaal 3)." in text
+    assert "Uw gesprek voor Sam blijft op dinsdag 10 maart 2026, 10:40–10:50, in Lokaal 5." in text
+    [vevent] = vevents(message)  # the booked meeting again, with the new room and a higher SEQUENCE
+    assert str(vevent["LOCATION"]).startswith("Lokaal 5, ")
+    assert vevent["SEQUENCE"] >= 2
+    assert "Noor" not in text
+
+    # A later save is news of its own; saving the same text again is none.
+    smtp.clear()
+    assert client.post(page, data={"title": round_.title, "info": "In lokaal 5, boven.", "csrf_token": token}
+                       ).status_code == 303
+    pipeline.drain()
+    time.sleep(0.5)
+    assert smtp.messages == []
+    assert client.post(page, data={"title": round_.title, "info": "", "csrf_token": token}).status_code == 303
+    pipeline.drain()
+    settle(smtp, 2)
+    assert "De informatie van de leerkracht is weggehaald." in mail_text(smtp.to(klas["parent2"].email)[0])
+    assert attachment(smtp.to(klas["parent2"].email)[0]) is None  # the room did not change: no calendar event

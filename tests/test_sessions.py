@@ -390,10 +390,8 @@ def cached(app, redis_url):
     """As in production: Redis and the page cache; one pretend clock for the cache and the
     sessions, held still at the start of a minute."""
     app.config["REDIS_URL"] = redis_url
-    clock = Clock()
+    clock = app.extensions["pretend_clock"] = Clock(app)
     assert clock.now % 60 == 0
-    app.extensions["page_cache"].clock = clock
-    app.extensions["login_sessions"].clock = clock
     return app
 
 
@@ -402,7 +400,7 @@ def test_a_kept_page_is_not_served_after_its_session_has_ended(cached, login_as)
     generation stays, yet the page kept for the session must not be served."""
     school = make_school()
     parent = school["people"]["parent_in"]
-    clock = cached.extensions["page_cache"].clock
+    clock = cached.extensions["pretend_clock"]
     client = login_as(parent)
     (record,) = records(parent)
     from app.auth.sessions import now
@@ -423,7 +421,7 @@ def test_an_idle_session_gets_the_login_page_not_a_kept_one(cached, login_as):
     school = make_school()
     client = login_as(school["people"]["parent_in"])
     visit_until_cached(client, "/")
-    cached.extensions["page_cache"].clock.now += 121 * 60
+    cached.extensions["pretend_clock"].now += 121 * 60
     assert logged_out(client)
 
 

@@ -25,6 +25,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from app import clock
 from app.audit import record_change
 from app.auth.services import normalise_login
 from app.email_address import AddressError, normalise_address, row_message
@@ -557,7 +558,7 @@ def _groups_by_name():
 
 def make_plan(parsed, today=None):
     """What importing `parsed` would do to the database now. Reads only."""
-    today = today or date.today()
+    today = today or clock.today()
     groups = _groups_by_name()
     for row in parsed.rows:
         _check_row(row, groups, today)

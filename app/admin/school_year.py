@@ -22,6 +22,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app import clock
 from app.audit import record_change
 from app.extensions import db
 from app.models import AuditEntry, Child, Group, User, utcnow
@@ -38,7 +39,8 @@ RECENT_MOVE = timedelta(days=300)
 def next_school_year(year):
     match = re.match(r"^(\d{4})-(\d{4})$", year or "")
     if not match:
-        start = date.today().year if date.today().month >= 8 else date.today().year - 1
+        today = clock.today()
+        start = today.year if today.month >= 8 else today.year - 1
         return f"{start}-{start + 1}"
     start = int(match.group(1)) + 1
     return f"{start}-{start + 1}"
@@ -161,7 +163,7 @@ def apply_school_year(plan, actor, from_year, again=False):
                            "hoger wilt zetten, of laat het zo. Er is niets gewijzigd.")
     if plan.problems:
         raise ServiceError("Los eerst de genoemde problemen op. Er is niets gewijzigd.")
-    today = date.today()
+    today = clock.today()
     try:
         for move in plan.moves:
             for child in move.children:

@@ -9,6 +9,7 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from app import clock
 from app.access import managed_clause, visible_clause
 from app.audience import apply_audience, resolve_audience
 from app.extensions import db
@@ -24,7 +25,7 @@ FEED_DAYS_BACK = 365
 
 def today():
     """Today's date in Europe/Amsterdam (the school's day, not UTC's)."""
-    return datetime.now(AMSTERDAM).date()
+    return clock.today()
 
 
 def _ordered(query, newest_first=False):
@@ -114,7 +115,7 @@ def renew_feed(user):
         feed = CalendarFeed(user_id=user.id)
         db.session.add(feed)
     feed.token = secrets.token_urlsafe(32)
-    feed.created_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    feed.created_at = clock.utcnow()
     feed.last_used_at = None
     db.session.commit()
     return feed

@@ -23,15 +23,15 @@ import hashlib
 import logging
 import re
 import secrets
-import time
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 
 from flask import current_app, g, request, session
 from flask_login import login_user, logout_user
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app import clock
 from app.extensions import db
 from app.models import LoginSession, User
 
@@ -45,23 +45,9 @@ ENDED_MESSAGES = {
 }
 
 
-class LoginSessions:
-    """Per app: the clock the limits are measured with (a test may hold it still or move
-    it, like the page cache's)."""
-
-    def __init__(self, app):
-        self.app = app
-        self.clock = time.time
-
-
-def init_app(app):
-    app.extensions["login_sessions"] = LoginSessions(app)
-
-
 def now():
-    """Now as naive UTC (as stored), from the sessions' clock."""
-    seconds = current_app.extensions["login_sessions"].clock()
-    return datetime.fromtimestamp(seconds, timezone.utc).replace(tzinfo=None)
+    """Now as naive UTC (as stored), from the portal's one clock (app/clock.py)."""
+    return clock.utcnow()
 
 
 def _digest(secret):

@@ -1,10 +1,11 @@
 """Demo Oudergesprekken: an open round for groep 3 with a break, some slots booked by
 other families, and Sam needing a double meeting (so ouder@example.nl can book 10:40 and
 see the manual's example; ouder2@example.nl sees it read-only). No mail is sent."""
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 
 from sqlalchemy import select
 
+from app import clock
 from app.extensions import db
 from app.meetings import services
 from app.models import (
@@ -19,15 +20,17 @@ from app.models import (
 
 TITLE = "Voortgangsgesprekken groep 3"
 INFO = ("Graag bespreken we met u hoe het gaat met uw kind: het lezen, het rekenen en hoe uw kind "
-        "zich voelt in de groep. De gesprekken zijn in het lokaal van groep 3 en duren 10 minuten.")
+        "zich voelt in de groep. De gesprekken duren 10 minuten.")
 SAM_MESSAGE = "Ik neem voor ons gesprek wat meer tijd, zodat we rustig over het lezen kunnen praten. Juf Anna"
+# Where the meetings are, per day (the .ics LOCATION).
+ROOMS = ["Lokaal groep 3", "Speellokaal"]
 # Times taken by other families (the slots 10:30–11:00 stay free for the manual's example).
 BOOKED = ["08:30", "08:50", "09:10", "09:40", "11:10", "11:30"]
 
 
 def meeting_day(today=None):
     """A Tuesday two to three weeks ahead: the round is always in the future."""
-    today = today or date.today()
+    today = today or clock.today()
     day = today + timedelta(days=14)
     return day + timedelta(days=(1 - day.weekday()) % 7)
 
@@ -43,8 +46,8 @@ def seed(ctx):
     db.session.add(round_)
     db.session.commit()
     first = meeting_day()
-    services.add_day(round_, first, time(8, 30), time(12, 0), 10, "10:00-10:20")
-    services.add_day(round_, first + timedelta(days=2), time(13, 0), time(15, 0), 10, "14:00-14:10")
+    services.add_day(round_, first, time(8, 30), time(12, 0), 10, "10:00-10:20", room=ROOMS[0])
+    services.add_day(round_, first + timedelta(days=2), time(13, 0), time(15, 0), 10, "14:00-14:10", room=ROOMS[1])
 
     pupils = db.session.scalars(
         select(Child).where(Child.group_id == group.id, Child.left_at.is_(None)).order_by(Child.id)

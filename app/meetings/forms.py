@@ -1,9 +1,18 @@
 """Oudergesprekken forms (Beheer, and the small booking forms of parents). Dutch messages."""
-from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField, TimeField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from app.forms import PortalForm
-from app.meetings.services import SLOT_MINUTES_CHOICES
+from app.meetings.services import MAX_ROOM_LENGTH, SLOT_MINUTES_CHOICES
 from app.request_input import db_int
 
 
@@ -53,6 +62,13 @@ class DayForm(PortalForm):
         "Pauzes (optioneel)",
         validators=[Optional(), Length(max=200, message="Te lang (maximaal 200 tekens).")],
     )
+    room = StringField(
+        "Lokaal (optioneel)",
+        validators=[Optional(), Length(max=MAX_ROOM_LENGTH,
+                                       message=f"Te lang (maximaal {MAX_ROOM_LENGTH} tekens).")],
+    )
+    # Shown only after the service refused a day in the past (services.NeedsConfirmation).
+    confirm_past = BooleanField("Toch toevoegen: deze dag ligt in het verleden")
 
     def validate_ends_at(self, field):
         if self.starts_at.data and field.data and field.data <= self.starts_at.data:
@@ -63,6 +79,16 @@ class DayForm(PortalForm):
             raise ValidationError("Kies een lengte uit de lijst.")
 
 
+class RoomForm(PortalForm):
+    """Beheer: the room of one day."""
+
+    room = StringField(
+        "Lokaal",
+        validators=[Optional(), Length(max=MAX_ROOM_LENGTH,
+                                       message=f"Te lang (maximaal {MAX_ROOM_LENGTH} tekens).")],
+    )
+
+
 class StaffBookForm(PortalForm):
     """Beheer: book or move a pupil to a slot."""
 
@@ -70,6 +96,8 @@ class StaffBookForm(PortalForm):
                         validators=[InputRequired("Kies een leerling.")])
     slot = SelectField("Tijdslot", coerce=db_int, validate_choice=False,
                        validators=[InputRequired("Kies een tijdslot.")])
+    # Shown only after the service warned of a brother's or sister's meeting at that time.
+    confirm_overlap = BooleanField("Toch inplannen, ook al overlapt de tijd")
 
 
 def invitation_fields(request_form, pupils):

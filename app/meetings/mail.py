@@ -16,28 +16,49 @@ and what the mail says:
 - meeting_final: on closing, one mail per parent per round with the final time of each of
   their invited children and one .ics holding one calendar event per booked child.
 - meeting_changed: a teacher booked, moved or cancelled one child's meeting (payload
-  `child_id`, `old`, `new`); that child's parents, one mail per event (two moves: two
-  mails), with an .ics of the new time.
+  `child_id`, `old`, `new`, `sequence`); that child's parents, one mail per event (two
+  moves: two mails), with an .ics of the new time, or on cancelling an .ics with
+  METHOD:CANCEL for the same UID.
+- meeting_info_changed: the information text or a day's room changed after opening
+  (payload `info` {old, new} and/or `rooms` {day id: {date, start, end, old, new}}); the
+  parents of the invited pupils, one mail per event saying what changed. Saves that were
+  not planned yet are folded into one event by the service (see services._note_info_change);
+  booked families get their calendar event again with the new room.
+
+Calendar events (.ics): one UID per child per round; SEQUENCE is the invitation's
+`ics_sequence`, raised on every change, so a calendar replaces its copy; the event names
+the teacher(s) and the day's room. A time that overlaps a meeting of another of the
+recipient's children is said so in the mail, never left to be found out.
 
 What a mail names is decided again when it is sent: only the recipient's own children that
 are (still) invited, so no other family's data ever ends up in a mail.
 """
 from datetime import date, datetime, time, timezone
+from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from app import clock
 from app.access import taught_group_ids
 from app.extensions import db
 from app.formatting import AMSTERDAM
-from app.meetings.services import _times_of
+from app.meetings.services import (
+    INFO_CHANGED,
+    _meetings_of,
+    _times_of,
+    describe_family_meetings,
+    overlapping,
+    teacher_names,
+)
 from app.names import person_sort_key
 from app.models import (
     Child,
     Guardianship,
     MeetingBooking,
+    MeetingDay,
     MeetingInvitation,
     MeetingReservation,
     MeetingRound,
@@ -114,15 +135,15 @@ def _invitations(round_id):
 
 
 def _children_by_parent(round_id):
-    """{parent id: [child ids]} for the round's invited pupils."""
+    """{parent id: {child id: read_only}} for the round's invited pupils."""
     def build():
         result = {}
-        for parent_id, child_id in db.session.execute(
-            select(Guardianship.parent_id, Guardianship.child_id)
+        for parent_id, child_id, read_only in db.session.execute(
+            select(Guardianship.parent_id, Guardianship.child_id, Guardianship.read_only)
             .join(MeetingInvitation, MeetingInvitation.child_id == Guardianship.child_id)
             .where(MeetingInvitation.round_id == round_id)
         ):
-            result.setdefault(parent_id, []).append(child_id)
+            result.setdefault(parent_id, {})[child_id] = bool(read_only)
         return result
     return cached(("meeting_parents", round_id), build)
 
@@ -130,10 +151,50 @@ def _children_by_parent(round_id):
 def _own_invitations(recipient, round_, only=None):
     """The recipient's own invited children in this round, by first name."""
     invitations = _invitations(round_.id)
-    ids = [i for i in _children_by_parent(round_.id).get(recipient.id, []) if i in invitations]
+    ids = [i for i in _children_by_parent(round_.id).get(recipient.id, {}) if i in invitations]
     if only is not None:
         ids = [i for i in ids if i in set(only)]
     return sorted((invitations[i] for i in ids), key=lambda inv: person_sort_key(inv.child))
+
+
+def _read_only_ids(recipient, round_):
+    """The recipient's children in this round whose link is read-only (they look, the other
+    parent chooses)."""
+    links = _children_by_parent(round_.id).get(recipient.id, {})
+    return {child_id for child_id, read_only in links.items() if read_only}
+
+
+def _teachers(round_):
+    return cached(("meeting_teachers", round_.id), lambda: teacher_names(round_.group))
+
+
+def _rooms(round_):
+    """{date: room} of the round's days (one room per date; the first day's when two)."""
+    def build():
+        rooms = {}
+        for day in db.session.scalars(select(MeetingDay).where(MeetingDay.round_id == round_.id)
+                                      .order_by(MeetingDay.date, MeetingDay.starts_at)):
+            rooms.setdefault((day.date, day.starts_at, day.ends_at), day.room or "")
+        return rooms
+    return cached(("meeting_rooms", round_.id), build)
+
+
+def _room_at(round_, times):
+    """The room of the day a meeting is on (a day is a time window on a date)."""
+    for (day, start, end), room in _rooms(round_).items():
+        if day == times["date"] and start <= times["start"] and times["end"] <= end:
+            return room
+    return ""
+
+
+def _clashes(recipient, child, times):
+    """Meetings of the recipient's other children that overlap this time (their own
+    children only: nothing of another family)."""
+    if not times:
+        return []
+    own_children = select(Guardianship.child_id).where(Guardianship.parent_id == recipient.id)
+    meetings = _meetings_of(own_children, {times["date"]}, child.id)
+    return overlapping(meetings, times["date"], times["start"], times["end"])
 
 
 def booked_times(round_id, child_ids):
@@ -157,39 +218,64 @@ def _stored_times(value):
             "start": time.fromisoformat(value["start"]), "end": time.fromisoformat(value["end"])}
 
 
-def build_ics(round_, entries, school=None):
-    """An iCalendar file with one event per (child, times); times are Amsterdam wall clock."""
+def _organizer(school):
+    """ORGANIZER of the events: the school, at the address the mails come from."""
+    from icalendar import vCalAddress, vText
+
+    address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1] or "noreply@ouderportaal.invalid"
+    organizer = vCalAddress(f"mailto:{address}")
+    organizer.params["cn"] = vText(school)
+    return organizer
+
+
+def build_ics(round_, entries, school=None, method="PUBLISH"):
+    """An iCalendar file with one event per entry {"child", "times", "sequence", "room"};
+    times are Amsterdam wall clock. method "CANCEL" cancels the entries' events."""
     from icalendar import Calendar, Event
 
     host = urlsplit(current_app.config["PORTAL_URL"]).hostname or "ouderportaal"
     school = school or current_app.config["SCHOOL_NAME"]
+    teachers = " en ".join(_teachers(round_))
     calendar = Calendar()
     calendar.add("prodid", "-//Ouderportaal Mijn School//Oudergesprekken//NL")
     calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
-    for child, times in entries:
+    calendar.add("method", method)
+    for entry in entries:
+        child, times = entry["child"], entry["times"]
         event = Event()
-        # One UID per child per round: a moved meeting replaces the earlier one.
+        # One UID per child per round: a moved meeting replaces the earlier one, and a
+        # higher SEQUENCE tells the calendar this version is the newer one.
         event.add("uid", f"oudergesprek-{round_.id}-{child.id}@{host}")
-        event.add("dtstamp", datetime.now(timezone.utc))
+        event.add("sequence", entry.get("sequence") or 0)
+        event.add("dtstamp", clock.utcnow().replace(tzinfo=timezone.utc))
         event.add("dtstart", datetime.combine(times["date"], times["start"], tzinfo=AMSTERDAM))
         event.add("dtend", datetime.combine(times["date"], times["end"], tzinfo=AMSTERDAM))
-        event.add("summary", f"Oudergesprek {child.first_name} ({round_.group.label})")
-        event.add("description", round_.title)
-        event.add("location", school)
+        summary = f"Oudergesprek {child.first_name} ({round_.group.label})"
+        event.add("summary", f"{summary} met {teachers}" if teachers else summary)
+        description = round_.title + (f"\nLeerkracht: {teachers}" if teachers else "")
+        event.add("description", description)
+        event.add("location", ", ".join(part for part in (entry.get("room"), school) if part))
+        event.add("organizer", _organizer(school))
+        if method == "CANCEL":
+            event.add("status", "CANCELLED")
         calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical()
 
 
-def _message(notice, subject, template, ics=None, **context):
+def _message(notice, subject, template, ics=None, method="PUBLISH", **context):
     from app.settings import school_details
 
     context["school_contact"] = cached(("school_contact",), school_details)
     message = notice_message(notice.recipient, subject, template, notice.school_name, **context)
     if ics:
-        message.attach("oudergesprek.ics", "text/calendar; charset=utf-8; method=PUBLISH", ics)
+        message.attach("oudergesprek.ics", f"text/calendar; charset=utf-8; method={method}", ics)
     return message
+
+
+def _entry(round_, invitation, times, sequence=None):
+    return {"child": invitation.child, "times": times, "room": _room_at(round_, times),
+            "sequence": invitation.ics_sequence if sequence is None else sequence}
 
 
 def render_opened(notice):
@@ -198,8 +284,10 @@ def render_opened(notice):
     invitations = _own_invitations(notice.recipient, round_, _later_invited(item.event))
     if not invitations:
         return None
+    read_only = _read_only_ids(notice.recipient, round_)
     return _message(notice, f"Uitnodiging oudergesprek: {round_.title}", "meeting_opened",
-                    round=round_, invitations=invitations)
+                    round=round_, invitations=invitations, read_only=read_only,
+                    can_choose=any(inv.child_id not in read_only for inv in invitations))
 
 
 def render_final(notice):
@@ -208,10 +296,14 @@ def render_final(notice):
     if not invitations:
         return None
     booked = cached(("meeting_booked", round_.id), lambda: booked_times(round_.id, list(_invitations(round_.id))))
-    entries = [(inv.child, booked[inv.child_id]) for inv in invitations if inv.child_id in booked]
+    entries = [_entry(round_, inv, booked[inv.child_id]) for inv in invitations if inv.child_id in booked]
     ics = build_ics(round_, entries, notice.school_name) if entries else None
+    clashes = {entry["child"].id: describe_family_meetings(_clashes(notice.recipient, entry["child"], entry["times"]))
+               for entry in entries}
+    rooms = {entry["child"].id: entry["room"] for entry in entries}
     return _message(notice, f"Definitieve tijd oudergesprek: {round_.title}", "meeting_final", ics,
-                    round=round_, invitations=invitations, booked=booked)
+                    round=round_, invitations=invitations, booked=booked, rooms=rooms, clashes=clashes,
+                    has_attachment=bool(ics), teachers=_teachers(round_))
 
 
 def render_changed(notice):
@@ -219,16 +311,52 @@ def render_changed(notice):
     round_, event = item.subject, item.event
     if event is None:
         return None  # the change itself is gone: nothing to tell
-    child_id = (event.payload or {}).get("child_id")
-    invitations = _own_invitations(notice.recipient, round_, [child_id])
+    payload = event.payload or {}
+    invitations = _own_invitations(notice.recipient, round_, [payload.get("child_id")])
     if not invitations:
         return None
-    child = invitations[0].child
-    old, new = _stored_times(event.payload.get("old")), _stored_times(event.payload.get("new"))
+    invitation = invitations[0]
+    child = invitation.child
+    old, new = _stored_times(payload.get("old")), _stored_times(payload.get("new"))
     action = "verplaatst" if old and new else ("ingepland" if new else "geannuleerd")
-    ics = build_ics(round_, [(child, new)], notice.school_name) if new else None
-    return _message(notice, f"Uw oudergesprek is {action}", "meeting_changed", ics,
-                    round=round_, child=child, old=old, new=new, action=action)
+    sequence = payload.get("sequence")
+    if new:
+        ics, method = build_ics(round_, [_entry(round_, invitation, new, sequence)], notice.school_name), "PUBLISH"
+    elif old:  # cancelled: the calendar removes the event it had under the same UID
+        ics, method = build_ics(round_, [_entry(round_, invitation, old, sequence)], notice.school_name,
+                                method="CANCEL"), "CANCEL"
+    else:
+        ics, method = None, "PUBLISH"
+    return _message(notice, f"Uw oudergesprek is {action}", "meeting_changed", ics, method,
+                    round=round_, child=child, old=old, new=new, action=action,
+                    room=_room_at(round_, new) if new else "",
+                    clashes=describe_family_meetings(_clashes(notice.recipient, child, new)),
+                    read_only=child.id in _read_only_ids(notice.recipient, round_),
+                    teachers=_teachers(round_))
+
+
+def render_info_changed(notice):
+    item = notice.items[0]
+    round_, event = item.subject, item.event
+    payload = (event.payload or {}) if event is not None else {}
+    info, rooms = payload.get("info"), sorted((payload.get("rooms") or {}).values(),
+                                              key=lambda r: (r["date"], r["start"]))
+    if not info and not rooms:
+        return None
+    invitations = _own_invitations(notice.recipient, round_)
+    if not invitations:
+        return None
+    changed_dates = {date.fromisoformat(room["date"]) for room in rooms}
+    booked = cached(("meeting_booked", round_.id), lambda: booked_times(round_.id, list(_invitations(round_.id))))
+    # The booked meetings on a day with another room: their calendar event again.
+    entries = [_entry(round_, inv, booked[inv.child_id]) for inv in invitations
+               if inv.child_id in booked and booked[inv.child_id]["date"] in changed_dates]
+    ics = build_ics(round_, entries, notice.school_name) if entries else None
+    for room in rooms:
+        room["day"] = date.fromisoformat(room["date"])
+    return _message(notice, f"Gewijzigde informatie oudergesprek: {round_.title}", "meeting_info_changed", ics,
+                    round=round_, invitations=invitations, info=info, rooms=rooms, entries=entries,
+                    has_attachment=bool(ics))
 
 
 register_kind(Kind(
@@ -245,4 +373,10 @@ register_kind(Kind(
     name="meeting_changed", timing="immediate", subject_type="meeting_round", preference="meetings",
     recipients=changed_recipients, render=render_changed,
     key=lambda event: f"event:{event.id}",  # every change is news: one mail per event
+))
+register_kind(Kind(
+    name=INFO_CHANGED, timing="immediate", subject_type="meeting_round", preference="meetings",
+    recipients=final_recipients, render=render_info_changed,
+    # One mail per event: the service folds saves into one event until it is planned.
+    key=lambda event: f"event:{event.id}",
 ))

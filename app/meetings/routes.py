@@ -1,5 +1,5 @@
 """Oudergesprekken for parents: the invitations, and per child the slot list to book in."""
-from flask import flash, redirect, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from app.htmx import is_htmx, render_page
@@ -64,11 +64,20 @@ def book(round_id, child_id):
 @bp.post("/<int:round_id>/kind/<int:child_id>/annuleren")
 @login_required
 def cancel(round_id, child_id):
+    """'Annuleren' asks first, as Beheer does: with JavaScript the browser asks and htmx
+    sends `bevestigd`; without, this answers with a question page whose button sends it."""
     invitation = services.invitation_for_parent(current_user, round_id, child_id, write=True)
     form = BookForm()
     form.validate_on_submit()
     version = services.parse_version(form.versie.data)
     name = invitation.child.first_name
+    if request.form.get("bevestigd") != "1":
+        planning = services.parent_planning(current_user, invitation)
+        if not planning["times"]:
+            return _planning_page(invitation, f"Er is voor {name} geen reservering om te annuleren.", "error",
+                                  status=200 if is_htmx() else 409)
+        return render_page("meetings/cancel.html", "meetings/_cancel_confirm.html", form=BookForm(),
+                           version=version, **planning)
     return _answer(
         invitation,
         lambda: services.cancel(current_user, invitation, version),

@@ -11,8 +11,16 @@ from app.extensions import db
 from app.formatting import date_nl
 from app.htmx import render_page
 from app.meetings import services, staff_bp
-from app.meetings.forms import ActionForm, DayForm, RoundDetailsForm, RoundForm, StaffBookForm, invitation_fields
-from app.meetings.services import MeetingError
+from app.meetings.forms import (
+    ActionForm,
+    DayForm,
+    RoomForm,
+    RoundDetailsForm,
+    RoundForm,
+    StaffBookForm,
+    invitation_fields,
+)
+from app.meetings.services import MeetingError, NeedsConfirmation
 from app.models import Group
 
 
@@ -50,7 +58,8 @@ def new_round():
     return render_page("meetings/staff/new.html", form=form, error=error, status=status)
 
 
-def _round_page(round_, status=200, round_form=None, day_form=None, error=None, error_at=None):
+def _round_page(round_, status=200, round_form=None, day_form=None, error=None, error_at=None,
+                confirm=False, room_error=None):
     if round_form is None:
         round_form = RoundDetailsForm(obj=round_, formdata=None)
     return render_page(
@@ -63,6 +72,8 @@ def _round_page(round_, status=200, round_form=None, day_form=None, error=None, 
         pupils=services.pupils_of(round_),
         error=error,
         error_at=error_at,
+        confirm_past=confirm,
+        room_error=room_error,
     )
 
 
@@ -78,8 +89,9 @@ def edit_round(round_id):
     round_ = services.round_for_staff(current_user, round_id)
     form = RoundDetailsForm()  # the group of a round is fixed once made
     if form.validate_on_submit():
-        services.update_round(round_, form.title.data, form.info.data)
-        flash("De gegevens zijn opgeslagen.", "success")
+        told = services.update_round(current_user, round_, form.title.data, form.info.data)
+        flash("De gegevens zijn opgeslagen." + (" De ouders van de uitgenodigde leerlingen krijgen een e-mail "
+                                                "met de nieuwe informatie." if told else ""), "success")
         return _to_round(round_)
     return _round_page(round_, 422, round_form=form, error_at="gegevens")
 
@@ -104,10 +116,12 @@ def add_day(round_id):
     if form.validate_on_submit():
         try:
             services.add_day(round_, form.date.data, form.starts_at.data, form.ends_at.data,
-                             form.slot_minutes.data, form.breaks.data)
+                             form.slot_minutes.data, form.breaks.data, form.room.data,
+                             confirm_past=form.confirm_past.data)
         except MeetingError as exc:
             db.session.rollback()
-            return _round_page(round_, 422, day_form=form, error=exc.message, error_at="dagen")
+            return _round_page(round_, 422, day_form=form, error=exc.message, error_at="dagen",
+                               confirm=isinstance(exc, NeedsConfirmation))
         flash("De dag is toegevoegd.", "success")
         return _to_round(round_, "#dagen")
     return _round_page(round_, 422, day_form=form, error_at="dagen")
@@ -123,6 +137,25 @@ def remove_day(round_id, day_id):
         return _round_page(round_, 409, error=exc.message, error_at="dagen")
     flash("De dag is verwijderd.", "success")
     return _to_round(round_, "#dagen")
+
+
+@staff_bp.post("/<int:round_id>/dagen/<int:day_id>/lokaal")
+@staff_required
+def set_room(round_id, day_id):
+    round_ = services.round_for_staff(current_user, round_id)
+    form = RoomForm()
+    if form.validate_on_submit():
+        try:
+            changed = services.set_day_room(current_user, round_, day_id, form.room.data)
+        except MeetingError as exc:
+            db.session.rollback()
+            return _round_page(round_, 422, error=exc.message, error_at="dagen", room_error=day_id)
+        if changed:
+            flash("Het lokaal is opgeslagen." + ("" if round_.is_concept else
+                  " De ouders van de uitgenodigde leerlingen krijgen een e-mail over het nieuwe lokaal."), "success")
+        return _to_round(round_, "#dagen")
+    message = " ".join(form.room.errors) or "Het formulier is verlopen. Probeer het opnieuw."
+    return _round_page(round_, 422, error=message, error_at="dagen", room_error=day_id)
 
 
 @staff_bp.post("/<int:round_id>/uitnodigingen")
@@ -163,14 +196,14 @@ def close_round(round_id):
 
 # --- the planning ----------------------------------------------------------------------------
 
-def _planning_page(round_, status=200, book_form=None, error=None):
+def _planning_page(round_, status=200, book_form=None, error=None, confirm=False):
     planning = services.staff_planning(round_)
     form = book_form or StaffBookForm(formdata=None)
     _fill_book_choices(form, planning)
     if book_form is None and request.args.get("leerling", "").isdigit():
         form.child.data = int(request.args["leerling"])
     return render_page("meetings/staff/planning.html", status=status, book_form=form,
-                       action_form=ActionForm(), error=error, **planning)
+                       action_form=ActionForm(), error=error, confirm_overlap=confirm, **planning)
 
 
 def _fill_book_choices(form, planning):
@@ -198,9 +231,11 @@ def staff_book(round_id):
     _fill_book_choices(form, services.staff_planning(round_))
     if form.validate_on_submit():
         try:
-            services.staff_book(current_user, round_, form.child.data, form.slot.data)
+            services.staff_book(current_user, round_, form.child.data, form.slot.data,
+                                confirm_overlap=form.confirm_overlap.data)
         except MeetingError as exc:
-            return _planning_page(round_, 422, book_form=form, error=exc.message)
+            return _planning_page(round_, 422, book_form=form, error=exc.message,
+                                  confirm=isinstance(exc, NeedsConfirmation))
         flash("De leerling is ingepland.", "success")
         return redirect(url_for("staff_meetings.planning", round_id=round_id), code=303)
     return _planning_page(round_, 422, book_form=form)

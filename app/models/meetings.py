@@ -113,6 +113,8 @@ class MeetingDay(db.Model):
     starts_at: Mapped[time] = mapped_column(Time)
     ends_at: Mapped[time] = mapped_column(Time)
     slot_minutes: Mapped[int] = mapped_column(Integer, default=10)
+    # Where the meetings of this day are held ("Lokaal groep 3"); the .ics LOCATION.
+    room: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
     round: Mapped[MeetingRound] = relationship(back_populates="days")
     slots: Mapped[list["MeetingSlot"]] = relationship(
@@ -159,6 +161,11 @@ class MeetingInvitation(db.Model):
     child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), index=True)
     slots_needed: Mapped[int] = mapped_column(Integer, default=1)
     message: Mapped[str] = mapped_column(Text, default="")
+    # The .ics SEQUENCE of this child's calendar event (UID per round and child): raised on
+    # every change of the meeting (booked, moved, cancelled, another room), so a calendar
+    # replaces what it had instead of keeping the older version. It lives here, not on the
+    # reservation, because a reservation is deleted on cancelling and the UID outlives it.
+    ics_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     round: Mapped[MeetingRound] = relationship(back_populates="invitations")
     child: Mapped[Child] = relationship()

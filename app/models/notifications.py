@@ -33,6 +33,7 @@ EVENT_KINDS = {
     "meeting_opened": "meetings",    # a meeting round opened: at once
     "meeting_final": "meetings",     # final times on closing (.ics): at once
     "meeting_changed": "meetings",   # teacher moved/cancelled a booking: at once
+    "meeting_info_changed": "meetings",  # information text or a room changed after opening: at once
 }
 
 

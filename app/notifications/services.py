@@ -265,6 +265,7 @@ KIND_LABELS = {
     "meeting_opened": "Oudergesprekken",
     "meeting_final": "Oudergesprekken: definitieve tijd",
     "meeting_changed": "Oudergesprekken: gewijzigd",
+    "meeting_info_changed": "Oudergesprekken: nieuwe informatie",
     "digest": "Weekoverzicht",
 }
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 
-from app.models.base import utcnow
+from app import clock
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 WEDNESDAY = 2
@@ -39,20 +39,14 @@ def local_to_utc(day: date, at: time):
 def parse_now(value=None):
     """The batch's notion of now, as naive UTC.
 
-    None: the clock. A datetime with a zone: converted. A naive datetime: already UTC
-    (the models' convention). A string ("2030-01-16 17:31", ISO): Amsterdam time unless
-    it carries an offset, since that is what a person types on the command line.
+    None: the portal's clock (app/clock.py, which a test can set with PRETEND_NOW). A
+    datetime with a zone: converted. A naive datetime: already UTC (the models'
+    convention). A string ("2030-01-16 17:31", ISO): Amsterdam time unless it carries an
+    offset, since that is what a person types on the command line.
     """
     if value is None or value == "":
-        return utcnow()
-    if isinstance(value, str):
-        parsed = datetime.fromisoformat(value.strip().replace(" ", "T", 1))
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=AMSTERDAM)
-        return parsed.astimezone(timezone.utc).replace(tzinfo=None)
-    if value.tzinfo is not None:
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
-    return value
+        return clock.utcnow()
+    return clock.parse_moment(value)
 
 
 def evening_due(created_at):

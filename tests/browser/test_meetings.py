@@ -6,7 +6,14 @@ import pytest
 from app.extensions import db
 from tests.browser.conftest import NARROW, assert_accessible, assert_fits, login
 from tests.factories import GroupFactory, family, teacher_of
-from tests.meetings_data import book_directly, make_round
+from tests.meetings_data import book_directly, make_round, pretend
+from tests.test_meetings import booked_times
+
+
+@pytest.fixture(autouse=True)
+def _clock(app):
+    """Every slot of the test rounds lies ahead (the rounds are in March 2026)."""
+    pretend(app)
 
 
 @pytest.fixture
@@ -63,11 +70,30 @@ def test_double_slot_hover_highlights_two_and_books_inline(page, klas):
     assert page.evaluate("document.activeElement.classList.contains('meeting-message')")
     assert_accessible(page)
 
+    # "Annuleren" asks first, as in Beheer: "no" keeps the booking ...
+    questions = []
+
+    def answer(accept):
+        def handle(dialog):
+            questions.append(dialog.message)
+            dialog.accept() if accept else dialog.dismiss()
+        return handle
+
+    page.once("dialog", answer(False))
+    row(page, "10:40").get_by_role("button", name="Annuleren").click()
+    assert questions == ["De reservering voor Sam op dinsdag 10 maart 2026, 10:40–11:00 annuleren?"]
+    page.wait_for_timeout(300)
+    assert status_of(page, "10:40") == "Gereserveerd – Annuleren"
+    assert booked_times(klas["round"], klas["sam"]) == ["10:40", "10:50"]
+    # ... "yes" cancels, in place.
+    page.once("dialog", answer(True))
     row(page, "10:40").get_by_role("button", name="Annuleren").click()
     page.get_by_role("status").filter(has_text="geannuleerd").wait_for()
+    assert len(questions) == 2
     assert status_of(page, "10:40") == "Reserveren mogelijk"
     assert status_of(page, "10:50") == "Reserveren mogelijk"
     assert page.evaluate("window.notReloaded === true")
+    assert booked_times(klas["round"], klas["sam"]) == []
     assert not page.js_errors
 
 
@@ -119,7 +145,7 @@ def test_closed_view_on_a_phone(mobile_page, klas):
     assert_accessible(page)
 
 
-def test_booking_without_javascript(browser, live_server, klas):
+def test_booking_without_javascript(browser, live_server, klas, mobile_page):
     context = browser.new_context(base_url=live_server.url, java_script_enabled=False, viewport=NARROW)
     try:
         page = context.new_page()
@@ -129,12 +155,31 @@ def test_booking_without_javascript(browser, live_server, klas):
         page.wait_for_url(f"**{detail(klas)}")
         assert page.get_by_text("Gereserveerd voor Sam").first.is_visible()
         assert status_of(page, "10:40") == "Gereserveerd – Annuleren"
+        # "Annuleren" without JavaScript: a question page first, nothing cancelled yet.
         row(page, "10:40").get_by_role("button", name="Annuleren").click()
+        page.get_by_role("heading", name="Reservering annuleren").wait_for()
+        assert "Wilt u de reservering voor Sam op dinsdag 10 maart 2026, 10:40–11:00 annuleren?" in \
+            " ".join(page.locator("main").inner_text().split())
+        assert booked_times(klas["round"], klas["sam"]) == ["10:40", "10:50"]
+        assert_fits(page)
+        question = page.content()
+        page.get_by_role("link", name="Nee, de reservering houden").click()
         page.wait_for_url(f"**{detail(klas)}")
+        assert status_of(page, "10:40") == "Gereserveerd – Annuleren"
+        row(page, "10:40").get_by_role("button", name="Annuleren").click()
+        page.get_by_role("button", name="Ja, annuleren").click()
+        page.wait_for_url(f"**{detail(klas)}")
+        assert page.get_by_text("De reservering voor Sam is geannuleerd.").first.is_visible()
         assert status_of(page, "10:40") == "Reserveren mogelijk"
+        assert booked_times(klas["round"], klas["sam"]) == []
         assert_fits(page)
     finally:
         context.close()
+    # axe-core needs JavaScript: the question page as it was, checked in a page that has it.
+    mobile_page.goto("/login")
+    mobile_page.set_content(question)
+    assert_accessible(mobile_page)
+    assert_fits(mobile_page)
 
 
 def test_parent_pages_accessible_and_fit_on_a_phone(page, mobile_page, klas):
@@ -165,3 +210,43 @@ def test_teacher_pages_accessible_and_fit_on_a_phone(page, mobile_page, klas):
     page.get_by_role("button", name="Blokkeren 10:20").click()
     page.get_by_text("Het tijdslot is geblokkeerd.").wait_for()
     assert page.locator("tr", has_text="10:20–10:30").get_by_role("button", name="Vrijgeven 10:20").is_visible()
+
+
+def test_a_begun_slot_in_the_browser(page, klas, app):
+    """With the clock at 10:25 the slots up to 10:20 read "Voorbij" and have no button."""
+    pretend(app, "2026-03-10 10:25")
+    login(page, klas["parent"])
+    page.goto(detail(klas))
+    assert status_of(page, "10:00") == "Voorbij" and status_of(page, "10:20") == "Voorbij"
+    assert row(page, "10:20").get_by_role("button").count() == 0
+    assert status_of(page, "10:30") == "Reserveren mogelijk"
+    assert_accessible(page)
+
+
+def test_teacher_confirms_a_day_in_the_past_and_sets_a_room(mobile_page, klas, app):
+    page = mobile_page
+    pretend(app, "2026-03-11 09:00")
+    login(page, klas["teacher"])
+    page.goto(f"/beheer/oudergesprekken/{klas['round'].id}")
+    page.get_by_label("Datum").fill("2026-03-10")
+    page.get_by_label("Begintijd").fill("13:00")
+    page.get_by_label("Eindtijd").fill("14:00")
+    page.get_by_label("Lokaal (optioneel)").fill("Aula")
+    page.get_by_role("button", name="Dag toevoegen").click()
+    page.get_by_role("alert").filter(has_text="ligt in het verleden").wait_for()
+    confirm = page.get_by_label("Toch toevoegen: deze dag ligt in het verleden")
+    assert confirm.is_visible() and not confirm.is_checked()
+    assert page.get_by_label("Lokaal (optioneel)").input_value() == "Aula"  # kept
+    assert_fits(page)
+    assert_accessible(page)
+    confirm.check()
+    page.get_by_role("button", name="Dag toevoegen").click()
+    page.get_by_text("De dag is toegevoegd.").wait_for()
+    # The room of the first day, changed in place (the round is open: the families hear of it).
+    page.get_by_label("Lokaal op dinsdag 10 maart 2026, 10:00–11:30").fill("Lokaal 3")
+    page.get_by_role("button", name="Opslaan (lokaal op 10-03-2026, 10:00–11:30)").click()
+    page.get_by_text("Het lokaal is opgeslagen.").wait_for()
+    assert page.get_by_label("Lokaal op dinsdag 10 maart 2026, 10:00–11:30").input_value() == "Lokaal 3"
+    assert page.get_by_label("Lokaal op dinsdag 10 maart 2026, 13:00–14:00").input_value() == "Aula"
+    assert_fits(page)
+    assert_accessible(page)

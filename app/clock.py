@@ -1,0 +1,74 @@
+"""The portal's one notion of "now".
+
+Whether a meeting slot has started, whether a day lies in the past, what Home still
+shows, which notices are due and the timestamps the models store (app.models.base.utcnow
+calls utcnow() here) all come from this module, never from `datetime.now()` directly, so
+a test (or a person trying things out) can pretend it is another moment, consistently:
+
+- `PRETEND_NOW` in app.config (a test sets it on its app), or in the environment (the
+  worker and the command line read it there): "2030-03-10 10:45" is Europe/Amsterdam wall
+  clock time, an ISO string with an offset means that offset. The clock then stands still
+  at that moment (so a retry backoff never comes due while it does). Test-only: never set
+  it in production.
+"""
+import os
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def parse_moment(value):
+    """A moment as naive UTC (the models' convention).
+
+    A datetime with a zone: converted. A naive datetime: already UTC. A string
+    ("2030-01-16 17:31", ISO): Amsterdam time unless it carries an offset, since that is
+    what a person types.
+    """
+    if isinstance(value, str):
+        parsed = datetime.fromisoformat(value.strip().replace(" ", "T", 1))
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=AMSTERDAM)
+        return parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    if value.tzinfo is not None:
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value
+
+
+def pretended():
+    """The PRETEND_NOW setting (app.config first, then the environment), or None."""
+    value = current_app.config.get("PRETEND_NOW") if has_app_context() else None
+    if value in (None, ""):
+        value = os.environ.get("PRETEND_NOW")
+    return value or None
+
+
+def utcnow():
+    """Now as naive UTC: the pretended moment, or the real clock."""
+    value = pretended()
+    if value is not None:
+        return parse_moment(value)
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def timestamp():
+    """Now as seconds since 1970 (the page cache's minute and a session's end)."""
+    return utcnow().replace(tzinfo=timezone.utc).timestamp()
+
+
+def now():
+    """Now in Europe/Amsterdam (an aware datetime)."""
+    return utcnow().replace(tzinfo=timezone.utc).astimezone(AMSTERDAM)
+
+
+def today():
+    """Today's date in Amsterdam."""
+    return now().date()
+
+
+def wall_clock(day, at):
+    """A date and a wall-clock time in Amsterdam (how meeting slots are stored) as an aware
+    datetime, comparable with now()."""
+    return datetime.combine(day, at, tzinfo=AMSTERDAM)
