@@ -4,6 +4,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app import clock
 from app.access import is_current_parent, parent_group_ids
 from app.admin.school_year import plan_school_year
 from app.extensions import db
@@ -72,7 +73,7 @@ def test_preview_then_move_every_pupil_up_in_one_step(app, school):
     assert group_of == {"Kleuter2": "3", "Kleuter1": "1/2a", "Oktober1": "3", "Oktober2": "1/2b",
                         "Groep3": "4", "Groep4": "5", "Groep5": "6", "Groep6": "7", "Groep7": "8",
                         "Achtste": None, "Tweede8": None, "Oud": None}
-    assert db.session.get(Child, leaver.id).left_at == date.today()
+    assert db.session.get(Child, leaver.id).left_at == clock.today()  # the school's (Amsterdam) day
     assert db.session.get(Child, former.id).left_at == date(2025, 7, 10)  # untouched
     assert state()["years"] == ["2027-2028"]
     assert [t.id for t in db.session.get(Group, g["8"].id).teachers] == [teacher8.id]  # teachers stay

@@ -28,7 +28,7 @@ from app.models import NotificationDelivery
 from app.settings import set_setting
 from tests.conftest import EMPTY_ENCODED_WORD, strict_subject, use_smtp
 from tests.factories import PASSWORD, AdminFactory, GroupFactory, ParentFactory, family, teacher_of
-from tests.meetings_data import book_directly, make_round, slot_at
+from tests.meetings_data import book_directly, make_round, pretend, slot_at
 from tests.test_notifications import WINTER, ams, at, make_album, make_message, make_news
 
 ATTACKER = "attacker@example.org"
@@ -125,6 +125,7 @@ def produce_every_kind(app, suffix, send_due, settle=lambda: None):
     make_news(ams(*WINTER, 12), groups=[group], title=f"Schoolreis{suffix}")                   # digest
     send_due(at(WINTER, 17, 31))  # a Wednesday: the evening batch and the digest
 
+    pretend(app)  # the round's day (March 2026) lies ahead
     round_ = make_round(group, invite=[child, other], status="concept", title=f"Voortgangsgesprekken{suffix}")
     meeting_services.open_round(teacher, round_)                                               # opened
     settle()

@@ -4,11 +4,13 @@ import pytest
 
 from tests.browser.conftest import login
 from tests.browser.test_meetings import detail, klas, status_of  # noqa: F401  (klas: fixture)
+from tests.meetings_data import pretend
 
 
 @pytest.fixture
 def cached(app, redis_url):
     app.config["REDIS_URL"] = redis_url
+    pretend(app)  # the round (March 2026) lies ahead
     return app
 
 
