@@ -974,11 +974,7 @@ def _resize_in_place(round_, child, reservation, needed):
             raise MeetingError(f"{child.name} kan niet naar twee tijdsloten: het tijdslot "
                                f"{time_range(following.starts_at, following.ends_at)} erna is geblokkeerd. "
                                f"{move_first}")
-        holder = db.session.scalar(
-            select(Child).join(MeetingReservation, MeetingReservation.child_id == Child.id)
-            .join(MeetingBooking, MeetingBooking.reservation_id == MeetingReservation.id)
-            .where(MeetingBooking.slot_id == following.id)
-        )
+        holder = _holder_of(following.id)
         if holder is not None:
             raise MeetingError(f"{child.name} kan niet naar twee tijdsloten: het tijdslot "
                                f"{time_range(following.starts_at, following.ends_at)} erna is gereserveerd voor "
@@ -1159,17 +1155,22 @@ def staff_cancel(user, round_, child_id):
         _send_at_once()
 
 
+def _holder_of(slot_id):
+    """The pupil whose meeting holds this slot, or None."""
+    return db.session.scalar(
+        select(Child).join(MeetingReservation, MeetingReservation.child_id == Child.id)
+        .join(MeetingBooking, MeetingBooking.reservation_id == MeetingReservation.id)
+        .where(MeetingBooking.slot_id == slot_id)
+    )
+
+
 def set_blocked(round_, slot_id, blocked):
     """Block a slot (a break) or free it again."""
     slot = db.session.get(MeetingSlot, slot_id)
     if slot is None or slot.round_id != round_.id:
         abort(404)
     if blocked:
-        holder = db.session.scalar(
-            select(Child).join(MeetingReservation, MeetingReservation.child_id == Child.id)
-            .join(MeetingBooking, MeetingBooking.reservation_id == MeetingReservation.id)
-            .where(MeetingBooking.slot_id == slot.id)
-        )
+        holder = _holder_of(slot.id)
         if holder is not None:
             raise MeetingError(f"Dit tijdslot is gereserveerd voor {holder.name}. Verplaats of annuleer eerst "
                                "het gesprek.")
