@@ -36,23 +36,23 @@ def personal_values():
     return [f"{FIRST} {LAST}", FIRST, LAST, LOGIN, CONTACT, NEW_EMAIL, MOBILE, HOME, WORK]
 
 
-def scan_database():
-    """Every string, text and JSON value of every table: where do these values still occur?"""
-    found = []
-    needles = [value.lower() for value in personal_values()]
+def stored_texts():
+    """Every string, text and JSON value of every table, as ("table.column", text)."""
     for table in db.metadata.sorted_tables:
         columns = [c for c in table.columns if isinstance(c.type, (String, Text, JSON))]
         if not columns:
             continue
         for row in db.session.execute(select(*columns)).all():
             for column, value in zip(columns, row):
-                if value is None:
-                    continue
-                text = json.dumps(value, ensure_ascii=False) if isinstance(column.type, JSON) else str(value)
-                for needle in needles:
-                    if needle in text.lower():
-                        found.append(f"{table.name}.{column.name}: {needle}")
-    return found
+                if value is not None:
+                    text = json.dumps(value, ensure_ascii=False) if isinstance(column.type, JSON) else str(value)
+                    yield f"{table.name}.{column.name}", text
+
+
+def scan_database():
+    """Where do the person's values still occur?"""
+    needles = [value.lower() for value in personal_values()]
+    return [f"{place}: {needle}" for place, text in stored_texts() for needle in needles if needle in text.lower()]
 
 
 def png():
@@ -195,23 +195,12 @@ ADDRESS_TRACES = [r"dorpsstr\S*\s*(nr\.?\s*)?12", r"7461\s*ab", r"geheimelaan\s*
 
 
 def traces_left(literals, patterns=ADDRESS_TRACES):
-    """Every string, text and JSON value of every table: which of these still occur?"""
+    """Which of these values and address patterns still occur anywhere in the database?"""
     import re
 
     needles = [re.compile(re.escape(value), re.IGNORECASE) for value in literals]
     needles += [re.compile(pattern, re.IGNORECASE) for pattern in patterns]
-    found = []
-    for table in db.metadata.sorted_tables:
-        columns = [c for c in table.columns if isinstance(c.type, (String, Text, JSON))]
-        if not columns:
-            continue
-        for row in db.session.execute(select(*columns)).all():
-            for column, value in zip(columns, row):
-                if value is None:
-                    continue
-                text = json.dumps(value, ensure_ascii=False) if isinstance(column.type, JSON) else str(value)
-                found += [f"{table.name}.{column.name}: {n.pattern}" for n in needles if n.search(text)]
-    return found
+    return [f"{place}: {n.pattern}" for place, text in stored_texts() for n in needles if n.search(text)]
 
 
 def post_page(client, path, data, page=None):
