@@ -22,7 +22,7 @@ and what the mail says:
 - meeting_info_changed: the information text or a day's room changed after opening
   (payload `info` {old, new} and/or `rooms` {day id: {date, start, end, old, new}}); the
   parents of the invited pupils, one mail per event saying what changed. Saves that were
-  not planned yet are folded into one event by the service (see services._note_info_change);
+  not planned yet are folded into one event by the service (see services.notices.note_info_change);
   booked families get their calendar event again with the new room.
 
 Calendar events (.ics): one UID per child per round; SEQUENCE is the invitation's
@@ -45,14 +45,9 @@ from app import clock
 from app.access import taught_group_ids
 from app.extensions import db
 from app.formatting import AMSTERDAM
-from app.meetings.services import (
-    INFO_CHANGED,
-    _meetings_of,
-    _times_of,
-    describe_family_meetings,
-    overlapping,
-    teacher_names,
-)
+from app.meetings.family import describe_family_meetings, meetings_of, teacher_names
+from app.meetings.rules import INFO_CHANGED
+from app.meetings.times import overlapping, times_of
 from app.names import person_sort_key
 from app.models import (
     Child,
@@ -193,7 +188,7 @@ def _clashes(recipient, child, times):
     if not times:
         return []
     own_children = select(Guardianship.child_id).where(Guardianship.parent_id == recipient.id)
-    meetings = _meetings_of(own_children, {times["date"]}, child.id)
+    meetings = meetings_of(own_children, {times["date"]}, child.id)
     return overlapping(meetings, times["date"], times["start"], times["end"])
 
 
@@ -206,7 +201,7 @@ def booked_times(round_id, child_ids):
         .options(selectinload(MeetingReservation.bookings).joinedload(MeetingBooking.slot)
                  .joinedload(MeetingSlot.day))
     ).all()
-    return {r.child_id: _stored_times(_times_of([b.slot for b in r.bookings]))
+    return {r.child_id: _stored_times(times_of([b.slot for b in r.bookings]))
             for r in reservations if r.bookings}
 
 
