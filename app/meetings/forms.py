@@ -22,22 +22,22 @@ class ActionForm(PortalForm):
 
 
 class _HiddenNumber(Field):
-    """A hidden number the page wrote itself: `data` is an int, or None when the field was
-    empty, missing or not a number (then `errors` holds a Dutch message)."""
+    """A hidden number the page wrote itself: `data` an int in 0..MAX_ID (db_int), or None
+    when the field was empty, missing or not such a number (then `errors` holds a Dutch
+    message)."""
 
     widget = HiddenInput()
 
-    def __init__(self, label=None, validators=None, parse=int, message="", **kwargs):
+    def __init__(self, label=None, validators=None, message="", **kwargs):
         super().__init__(label, validators, **kwargs)
-        self.parse = parse
         self.message = message
 
     def process_formdata(self, valuelist):
         self.data = None
         if valuelist and valuelist[0] != "":
             try:
-                self.data = self.parse(valuelist[0])
-            except (TypeError, ValueError):
+                self.data = db_int(valuelist[0])
+            except ValueError:
                 raise ValueError(self.message) from None
 
     def _value(self):
@@ -49,7 +49,7 @@ class BookForm(PortalForm):
     answers 404 as for a slot of another round) and the reservation version the page
     showed (None: no booking yet; not a number: 400)."""
 
-    slot = _HiddenNumber(parse=db_int, message="Dit tijdslot bestaat niet.")
+    slot = _HiddenNumber(message="Dit tijdslot bestaat niet.")
     versie = _HiddenNumber(message="De pagina is verouderd. Laad de pagina opnieuw en probeer het nog eens.")
 
 
