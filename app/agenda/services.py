@@ -1,19 +1,17 @@
 """Agenda items: what a user may see (upcoming and earlier, by month), the Beheer
 changes, and the parent's private iCalendar feed."""
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from itertools import groupby
 
 from flask import current_app, url_for
-from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app import clock
+from app import clock, ics
 from app.access import managed_clause, visible_clause
 from app.audience import apply_audience, resolve_audience
 from app.extensions import db
-from app.formatting import AMSTERDAM
 from app.models import AgendaItem, CalendarFeed, User
 from app.settings import school_name
 
@@ -133,10 +131,6 @@ def user_for_token(token):
     return user
 
 
-def _aware_utc(value):
-    return value.replace(tzinfo=timezone.utc)
-
-
 def calendar_for(user):
     """The iCalendar text of what this user may see, times in Europe/Amsterdam."""
     # One query whatever the size (selectinload would add a query per 500 items).
@@ -146,37 +140,32 @@ def calendar_for(user):
         .options(joinedload(AgendaItem.groups))
     )
     items = db.session.scalars(_ordered(query)).unique().all()
+    # The host as the UIDs have always had it (with a port, if any): calendars that
+    # subscribed keep recognising their events.
     host = current_app.config["PORTAL_URL"].split("//", 1)[-1].split("/")[0] or "ouderportaal"
-    cal = Calendar()
-    cal.add("prodid", "-//Ouderportaal//Mijn School//NL")
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", f"{school_name()} – agenda")
-    cal.add("x-wr-timezone", "Europe/Amsterdam")
-    cal.add("refresh-interval", timedelta(hours=6), parameters={"VALUE": "DURATION"})
-    cal.add("x-published-ttl", "PT6H")
-    for item in items:
-        event = Event()
-        event.add("uid", f"agenda-{item.id}@{host}")
-        summary = item.title if item.school_wide else f"{item.title} ({item.audience_label})"
-        event.add("summary", summary)
-        if item.start_time is not None:
-            start = datetime.combine(item.date, item.start_time, tzinfo=AMSTERDAM)
-            event.add("dtstart", start)
-            if item.end_time is not None:
-                event.add("dtend", datetime.combine(item.date, item.end_time, tzinfo=AMSTERDAM))
-        else:
-            event.add("dtstart", item.date)
-            event.add("dtend", item.date + timedelta(days=1))
-        event.add("dtstamp", _aware_utc(item.updated_at or item.created_at))
-        event.add("last-modified", _aware_utc(item.updated_at or item.created_at))
-        if item.location:
-            event.add("location", item.location)
-        if item.description:
-            event.add("description", item.description)
-        event.add("url", url_for("agenda.detail", item_id=item.id, _external=True))
-        event.add("transp", "TRANSPARENT")
-        cal.add_component(event)
-    cal.add_missing_timezones()
-    return cal.to_ical()
+    return ics.calendar_file("-//Ouderportaal//Mijn School//NL", [_event(item, host) for item in items], properties=[
+        ("calscale", "GREGORIAN"),
+        ("x-wr-calname", f"{school_name()} – agenda"),
+        ("x-wr-timezone", "Europe/Amsterdam"),
+        ("refresh-interval", timedelta(hours=6), {"VALUE": "DURATION"}),
+        ("x-published-ttl", "PT6H"),
+    ])
+
+
+def _event(item, host):
+    """An agenda item as an event: at its times, or all day without a start time."""
+    if item.start_time is not None:
+        start = ics.amsterdam(item.date, item.start_time)
+        end = ics.amsterdam(item.date, item.end_time) if item.end_time is not None else None
+    else:
+        start, end = item.date, item.date + timedelta(days=1)
+    changed = item.updated_at or item.created_at
+    return ics.event(
+        f"agenda-{item.id}@{host}", start, end, changed,
+        summary=item.title if item.school_wide else f"{item.title} ({item.audience_label})",
+        last_modified=ics.utc(changed),
+        location=item.location or None,
+        description=item.description or None,
+        url=url_for("agenda.detail", item_id=item.id, _external=True),
+        transp="TRANSPARENT",
+    )

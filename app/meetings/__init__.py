@@ -4,7 +4,8 @@
 list with "Reserveren mogelijk" / "Gereserveerd" / "Gereserveerd – Annuleren".
 `staff_bp` is Beheer (/beheer/oudergesprekken): rounds, days, invitations, the planning,
 closing and export. The booking rules are constraints in app/models/meetings.py; the
-logic is in services.py, mail in mail.py.
+logic is in the services package (a module per job, see its docstring), times in
+times.py, mail in mail.py.
 """
 from flask import Blueprint
 

@@ -2,17 +2,18 @@
 from wtforms import (
     BooleanField,
     DateField,
-    HiddenField,
     SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
     TimeField,
 )
+from wtforms.fields import Field
+from wtforms.widgets import HiddenInput
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from app.forms import PortalForm
-from app.meetings.services import MAX_ROOM_LENGTH, SLOT_MINUTES_CHOICES
+from app.meetings.rules import MAX_ROOM_LENGTH, SLOT_MINUTES_CHOICES
 from app.request_input import db_int
 
 
@@ -20,11 +21,36 @@ class ActionForm(PortalForm):
     """A button that changes something: only the CSRF token."""
 
 
-class BookForm(PortalForm):
-    """A parent's "Reserveren mogelijk" / "Annuleren": the slot and the version the page showed."""
+class _HiddenNumber(Field):
+    """A hidden number the page wrote itself: `data` an int in 0..MAX_ID (db_int), or None
+    when the field was empty, missing or not such a number (then `errors` holds a Dutch
+    message)."""
 
-    slot = HiddenField()
-    versie = HiddenField()
+    widget = HiddenInput()
+
+    def __init__(self, label=None, validators=None, message="", **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.message = message
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if valuelist and valuelist[0] != "":
+            try:
+                self.data = db_int(valuelist[0])
+            except ValueError:
+                raise ValueError(self.message) from None
+
+    def _value(self):
+        return "" if self.data is None else str(self.data)
+
+
+class BookForm(PortalForm):
+    """A parent's "Reserveren mogelijk" / "Annuleren": the slot (an id, else None: the route
+    answers 404 as for a slot of another round) and the reservation version the page
+    showed (None: no booking yet; not a number: 400)."""
+
+    slot = _HiddenNumber(message="Dit tijdslot bestaat niet.")
+    versie = _HiddenNumber(message="De pagina is verouderd. Laad de pagina opnieuw en probeer het nog eens.")
 
 
 class RoundDetailsForm(PortalForm):

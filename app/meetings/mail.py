@@ -22,7 +22,7 @@ and what the mail says:
 - meeting_info_changed: the information text or a day's room changed after opening
   (payload `info` {old, new} and/or `rooms` {day id: {date, start, end, old, new}}); the
   parents of the invited pupils, one mail per event saying what changed. Saves that were
-  not planned yet are folded into one event by the service (see services._note_info_change);
+  not planned yet are folded into one event by the service (see services.notices.note_info_change);
   booked families get their calendar event again with the new room.
 
 Calendar events (.ics): one UID per child per round; SEQUENCE is the invitation's
@@ -33,7 +33,7 @@ recipient's children is said so in the mail, never left to be found out.
 What a mail names is decided again when it is sent: only the recipient's own children that
 are (still) invited, so no other family's data ever ends up in a mail.
 """
-from datetime import date, datetime, time, timezone
+from datetime import date, time
 from email.utils import parseaddr
 from urllib.parse import urlsplit
 
@@ -41,18 +41,12 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app import clock
+from app import clock, ics
 from app.access import taught_group_ids
 from app.extensions import db
-from app.formatting import AMSTERDAM
-from app.meetings.services import (
-    INFO_CHANGED,
-    _meetings_of,
-    _times_of,
-    describe_family_meetings,
-    overlapping,
-    teacher_names,
-)
+from app.meetings.family import describe_family_meetings, meetings_of, teacher_names
+from app.meetings.rules import INFO_CHANGED
+from app.meetings.times import overlapping, times_of
 from app.names import person_sort_key
 from app.models import (
     Child,
@@ -193,7 +187,7 @@ def _clashes(recipient, child, times):
     if not times:
         return []
     own_children = select(Guardianship.child_id).where(Guardianship.parent_id == recipient.id)
-    meetings = _meetings_of(own_children, {times["date"]}, child.id)
+    meetings = meetings_of(own_children, {times["date"]}, child.id)
     return overlapping(meetings, times["date"], times["start"], times["end"])
 
 
@@ -206,7 +200,7 @@ def booked_times(round_id, child_ids):
         .options(selectinload(MeetingReservation.bookings).joinedload(MeetingBooking.slot)
                  .joinedload(MeetingSlot.day))
     ).all()
-    return {r.child_id: _stored_times(_times_of([b.slot for b in r.bookings]))
+    return {r.child_id: _stored_times(times_of([b.slot for b in r.bookings]))
             for r in reservations if r.bookings}
 
 
@@ -218,49 +212,32 @@ def _stored_times(value):
             "start": time.fromisoformat(value["start"]), "end": time.fromisoformat(value["end"])}
 
 
-def _organizer(school):
-    """ORGANIZER of the events: the school, at the address the mails come from."""
-    from icalendar import vCalAddress, vText
-
-    address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1] or "noreply@ouderportaal.invalid"
-    organizer = vCalAddress(f"mailto:{address}")
-    organizer.params["cn"] = vText(school)
-    return organizer
-
-
 def build_ics(round_, entries, school=None, method="PUBLISH"):
     """An iCalendar file with one event per entry {"child", "times", "sequence", "room"};
     times are Amsterdam wall clock. method "CANCEL" cancels the entries' events."""
-    from icalendar import Calendar, Event
-
     host = urlsplit(current_app.config["PORTAL_URL"]).hostname or "ouderportaal"
     school = school or current_app.config["SCHOOL_NAME"]
+    # ORGANIZER of the events: the school, at the address the mails come from.
+    address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1] or "noreply@ouderportaal.invalid"
     teachers = " en ".join(_teachers(round_))
-    calendar = Calendar()
-    calendar.add("prodid", "-//Ouderportaal Mijn School//Oudergesprekken//NL")
-    calendar.add("version", "2.0")
-    calendar.add("method", method)
+    events = []
     for entry in entries:
         child, times = entry["child"], entry["times"]
-        event = Event()
-        # One UID per child per round: a moved meeting replaces the earlier one, and a
-        # higher SEQUENCE tells the calendar this version is the newer one.
-        event.add("uid", f"oudergesprek-{round_.id}-{child.id}@{host}")
-        event.add("sequence", entry.get("sequence") or 0)
-        event.add("dtstamp", clock.utcnow().replace(tzinfo=timezone.utc))
-        event.add("dtstart", datetime.combine(times["date"], times["start"], tzinfo=AMSTERDAM))
-        event.add("dtend", datetime.combine(times["date"], times["end"], tzinfo=AMSTERDAM))
         summary = f"Oudergesprek {child.first_name} ({round_.group.label})"
-        event.add("summary", f"{summary} met {teachers}" if teachers else summary)
-        description = round_.title + (f"\nLeerkracht: {teachers}" if teachers else "")
-        event.add("description", description)
-        event.add("location", ", ".join(part for part in (entry.get("room"), school) if part))
-        event.add("organizer", _organizer(school))
-        if method == "CANCEL":
-            event.add("status", "CANCELLED")
-        calendar.add_component(event)
-    calendar.add_missing_timezones()
-    return calendar.to_ical()
+        events.append(ics.event(
+            # One UID per child per round: a moved meeting replaces the earlier one, and a
+            # higher SEQUENCE tells the calendar this version is the newer one.
+            f"oudergesprek-{round_.id}-{child.id}@{host}",
+            ics.amsterdam(times["date"], times["start"]), ics.amsterdam(times["date"], times["end"]),
+            clock.utcnow(),
+            sequence=entry.get("sequence") or 0,
+            summary=f"{summary} met {teachers}" if teachers else summary,
+            description=round_.title + (f"\nLeerkracht: {teachers}" if teachers else ""),
+            location=", ".join(part for part in (entry.get("room"), school) if part),
+            organizer=ics.organizer(address, school),
+            status="CANCELLED" if method == "CANCEL" else None,
+        ))
+    return ics.calendar_file("-//Ouderportaal Mijn School//Oudergesprekken//NL", events, method)
 
 
 def _message(notice, subject, template, ics=None, method="PUBLISH", **context):

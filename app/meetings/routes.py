@@ -1,11 +1,11 @@
 """Oudergesprekken for parents: the invitations, and per child the slot list to book in."""
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from app.htmx import is_htmx, render_page
 from app.meetings import bp, services
 from app.meetings.forms import BookForm
-from app.meetings.services import MeetingError
+from app.meetings.services import MeetingError, NotInRound
 from app.pagecache import cached_page
 
 
@@ -35,6 +35,8 @@ def _answer(invitation, action, done_message):
     """Run a booking action; answer with the refreshed slot list (htmx) or a redirect/page."""
     try:
         result = action()
+    except NotInRound:
+        abort(404)
     except MeetingError as error:
         # htmx swaps only successful answers: the refusal comes with the fresh list as 200.
         return _planning_page(invitation, error.message, "error", status=200 if is_htmx() else 409)
@@ -46,13 +48,21 @@ def _answer(invitation, action, done_message):
                     code=303)
 
 
+def _version(form):
+    """The reservation version the page showed (None: no booking yet); 400 for a version
+    that is not a number (no page of ours sends one)."""
+    if form.versie.errors:
+        abort(400)
+    return form.versie.data
+
+
 @bp.post("/<int:round_id>/kind/<int:child_id>/reserveren")
 @login_required
 def book(round_id, child_id):
     invitation = services.invitation_for_parent(current_user, round_id, child_id, write=True)
     form = BookForm()
     form.validate_on_submit()  # CSRF is checked for every POST by CSRFProtect
-    version = services.parse_version(form.versie.data)
+    version = _version(form)
     name = invitation.child.first_name
     return _answer(
         invitation,
@@ -69,7 +79,7 @@ def cancel(round_id, child_id):
     invitation = services.invitation_for_parent(current_user, round_id, child_id, write=True)
     form = BookForm()
     form.validate_on_submit()
-    version = services.parse_version(form.versie.data)
+    version = _version(form)
     name = invitation.child.first_name
     if request.form.get("bevestigd") != "1":
         planning = services.parent_planning(current_user, invitation)

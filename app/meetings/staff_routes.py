@@ -2,7 +2,7 @@
 import csv
 import io
 
-from flask import Response, flash, redirect, request, url_for
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -20,7 +20,7 @@ from app.meetings.forms import (
     StaffBookForm,
     invitation_fields,
 )
-from app.meetings.services import MeetingError, NeedsConfirmation
+from app.meetings.services import MeetingError, NeedsConfirmation, NotInRound
 from app.models import Group
 
 
@@ -133,6 +133,8 @@ def remove_day(round_id, day_id):
     round_ = services.round_for_staff(current_user, round_id)
     try:
         services.remove_day(round_, day_id)
+    except NotInRound:
+        abort(404)
     except MeetingError as exc:
         return _round_page(round_, 409, error=exc.message, error_at="dagen")
     flash("De dag is verwijderd.", "success")
@@ -147,6 +149,8 @@ def set_room(round_id, day_id):
     if form.validate_on_submit():
         try:
             changed = services.set_day_room(current_user, round_, day_id, form.room.data)
+        except NotInRound:
+            abort(404)
         except MeetingError as exc:
             db.session.rollback()
             return _round_page(round_, 422, error=exc.message, error_at="dagen", room_error=day_id)
@@ -233,6 +237,8 @@ def staff_book(round_id):
         try:
             services.staff_book(current_user, round_, form.child.data, form.slot.data,
                                 confirm_overlap=form.confirm_overlap.data)
+        except NotInRound:
+            abort(404)
         except MeetingError as exc:
             return _planning_page(round_, 422, book_form=form, error=exc.message,
                                   confirm=isinstance(exc, NeedsConfirmation))
@@ -259,6 +265,8 @@ def block_slot(round_id, slot_id, action):
     round_ = services.round_for_staff(current_user, round_id)
     try:
         services.set_blocked(round_, slot_id, action == "blokkeren")
+    except NotInRound:
+        abort(404)
     except MeetingError as exc:
         return _planning_page(round_, 409, error=exc.message)
     flash("Het tijdslot is geblokkeerd." if action == "blokkeren" else "Het tijdslot is vrijgegeven.", "success")
