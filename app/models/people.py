@@ -22,6 +22,14 @@ class Role(str, enum.Enum):
     TEACHER = "leerkracht"
     ADMIN = "beheerder"
 
+    @property
+    def label(self):
+        """The role as the office reads it: "Ouder", "Leerkracht", "Beheerder"."""
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {Role.PARENT: "Ouder", Role.TEACHER: "Leerkracht", Role.ADMIN: "Beheerder"}
+
 
 group_teachers = Table(
     "group_teachers",
