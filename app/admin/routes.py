@@ -18,7 +18,7 @@ from app.admin.services import ServiceError
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.htmx import is_htmx, render_page
-from app.models import Child, Group, User
+from app.models import Child, Group, Role, User
 from app.names import person_sort_key
 from app.people import services as person_services
 from app.request_input import db_int
@@ -238,7 +238,8 @@ def people():
     state = request.args.get("status", "")
     results = services.people_page(query, role, state, _page_number())
     return render_page("admin/people.html", "admin/_people_list.html", results=results, query=query, role=role,
-                       state=state, account_state=services.account_state)
+                       state=state, account_state=services.account_state,
+                       role_choices=[("", "Iedereen")] + [(choice.value, choice.plural) for choice in Role])
 
 
 @staff_bp.route("/personen/nieuw", methods=["GET", "POST"])

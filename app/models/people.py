@@ -25,10 +25,16 @@ class Role(str, enum.Enum):
     @property
     def label(self):
         """The role as the office reads it: "Ouder", "Leerkracht", "Beheerder"."""
-        return ROLE_LABELS[self]
+        return ROLE_LABELS[self][0]
+
+    @property
+    def plural(self):
+        """"Ouders", "Leerkrachten", "Beheerders" (a filter of Beheer › Personen)."""
+        return ROLE_LABELS[self][1]
 
 
-ROLE_LABELS = {Role.PARENT: "Ouder", Role.TEACHER: "Leerkracht", Role.ADMIN: "Beheerder"}
+ROLE_LABELS = {Role.PARENT: ("Ouder", "Ouders"), Role.TEACHER: ("Leerkracht", "Leerkrachten"),
+               Role.ADMIN: ("Beheerder", "Beheerders")}
 
 
 group_teachers = Table(
