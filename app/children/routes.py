@@ -146,7 +146,7 @@ def number_action(child_id, number_id=None):
 
 # --- Privacy ------------------------------------------------------------------------------
 #
-# The choices belong to the parents (app/privacy.py): a guardian with a writable link
+# The choices belong to the parents (app/privacy): a guardian with a writable link
 # changes the child's, a read-only guardian and teachers see them, the office may only make
 # them stricter. Staff also see the choices of the pupil's parents here, each in a form of
 # its own (the office: stricter only) posting to parent_privacy.

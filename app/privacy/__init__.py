@@ -21,7 +21,7 @@ Who may change the choices (SPEC: "privacy choices belong to the parents"):
   parents (each guardian with their own account; for a parent's own field, that parent)
   get a mail after the commit saying which field and that the school did it;
 - teachers (and read-only guardians): see the choices, change nothing.
-The services below enforce this whatever the form offered; `change_right` tells pages
+The services in choices.py enforce this whatever the form offered; `change_right` tells pages
 which form to show.
 
 Pages never hand model objects of another family to templates: they build cards with

@@ -13,6 +13,7 @@ from app.names import person_sort_key
 from app.privacy.choices import CHILD_FIELDS, PARENT_FIELDS, Levels
 from app.privacy.rules import groups_of_users, may_see_child_field, may_see_user_field
 
+
 # --- cards: what a template gets ----------------------------------------------------------
 
 @dataclass

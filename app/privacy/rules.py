@@ -4,8 +4,10 @@ from dataclasses import dataclass
 from flask import g
 from sqlalchemy import select
 
+from app.access import taught_group_ids
 from app.extensions import db
 from app.models import Child, Guardianship, Role, group_teachers
+
 
 # --- the viewer -----------------------------------------------------------------------
 
@@ -31,8 +33,6 @@ def viewer_for(user):
     cache = g.setdefault("_privacy_viewers", {})
     if user.id in cache:
         return cache[user.id]
-    from app.access import taught_group_ids
-
     rows = db.session.execute(
         select(Child.id, Child.group_id, Child.left_at)
         .join(Guardianship, Guardianship.child_id == Child.id)
