@@ -1,6 +1,19 @@
-"""Recording changes to personal data for the office's audit log (issue: Beheer)."""
+"""Recording changes to personal data for the office's audit log (issue: Beheer), and the
+field names as the log shows them."""
 from app.extensions import db
 from app.models import AuditEntry
+
+# Field names in the audit log, as the office reads them.
+FIELD_LABELS = {
+    "first_name": "voornaam", "last_name": "achternaam", "email": "e-mailadres",
+    "login_name": "inlognaam", "phone_mobile": "mobiel nummer", "phone_home": "telefoon thuis",
+    "street": "straat", "house_number": "huisnummer", "postcode": "postcode", "city": "woonplaats", "country": "land",
+    "photo": "foto", "birth_date": "geboortedatum", "gender": "geslacht", "group": "groep",
+    "student_number": "leerlingnummer", "phone": "telefoonnummer", "left_at": "uitgeschreven op",
+    "role": "rol", "read_only": "alleen lezen", "guardianship": "koppeling ouder–leerling",
+    "deactivated_at": "gedeactiveerd", "account": "account", "extra_numbers": "extra nummers",
+    "emergency_numbers": "noodnummers", "privacy": "privacy",
+}
 
 
 def record_change(actor, subject_type, subject_id, action, fields=()):

@@ -154,3 +154,7 @@ class PortalForm(FlaskForm):
             own = {clean_key(k): v for k, v in (getattr(field, "render_kw", None) or {}).items()}
             given = {clean_key(k): v for k, v in render_kw.items()}
             return field.widget(field, **{k: v for k, v in {**own, **given}.items() if v is not None})
+
+
+class ConfirmForm(PortalForm):
+    """A form with only the CSRF token: confirm buttons, remove buttons, one-button actions."""

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectFieldBase
 
-from app.account.forms import privacy_form
+from app.people.forms import privacy_form
 from app.extensions import db
 from app.forms import DUTCH, FLASK_WTF_CSRF, PortalForm, is_single_line
 from app.models import AgendaItem, Message, NewsItem, User

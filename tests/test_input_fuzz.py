@@ -39,7 +39,7 @@ def test_the_english_messages_are_read_from_wtforms():
 def prepare_states():
     """What the demo school lacks so that every other form is on some page: pages to start
     the crawl from, per role."""
-    from app.account.services import add_number
+    from app.people.services import add_number
     from app.meetings import services as meetings
 
     users = {role: db.session.scalar(select(User).where(User.login_name == login)) for role, login in ROLES.items()}

@@ -7,17 +7,20 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_required
 
 from app import privacy
-from app.account import bp, numbers, services
-from app.account.forms import ConfirmForm, ContactForm, PhotoForm, ProfileForm, privacy_form
+from app.account import bp, services
+from app.account.forms import ContactForm, ProfileForm
 from app.auth import services as auth_services
 from app.auth import sessions
 from app.auth.forms import ChangePasswordForm
-from app.auth.routes import TOKEN_MESSAGES
 from app.extensions import limiter
 from app.formatting import duration_nl
+from app.forms import ConfirmForm
 from app.htmx import is_htmx, render_page
 from app.models import NOTIFICATION_TYPES
 from app.notifications.services import preferences_for
+from app.people import numbers
+from app.people import services as people
+from app.people.forms import PhotoForm, privacy_form
 from app.storage import UploadError
 
 
@@ -44,7 +47,7 @@ def profile():
 def profile_edit():
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
-        changed = services.update_person(current_user, current_user, "user",
+        changed = people.update_person(current_user, current_user, "user",
                                          {name: getattr(form, name).data for name in ProfileForm.FIELDS})
         flash("Uw gegevens zijn opgeslagen." if changed else "Er is niets gewijzigd.", "success")
         return redirect(url_for("account.profile"))
@@ -59,7 +62,7 @@ def photo_upload():
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.replace_photo(current_user, current_user, "user", form.photo.data)
+        people.replace_photo(current_user, current_user, "user", form.photo.data)
     except UploadError as error:
         return _profile_page(photo_error=str(error), status=422)
     flash("Uw foto is opgeslagen.", "success")
@@ -71,7 +74,7 @@ def photo_upload():
 def photo_delete():
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if services.remove_photo(current_user, current_user, "user"):
+    if people.remove_photo(current_user, current_user, "user"):
         flash("Uw foto is verwijderd.", "success")
     return redirect(url_for("account.profile"))
 
@@ -104,7 +107,7 @@ def contact():
     if form is not None:
         if form.validate_on_submit():
             old_email = current_user.email
-            changed = services.update_person(current_user, current_user, "user",
+            changed = people.update_person(current_user, current_user, "user",
                                              {name: getattr(form, name).data for name in ContactForm.FIELDS})
             if "email" in changed and old_email.lower() != current_user.email.lower():
                 flash("Uw e-mailadres is opgeslagen. Uw inlognaam is niet veranderd; "
@@ -155,7 +158,7 @@ def login_change_confirm(token):
     (a mail scanner opening the link changes nothing)."""
     record, status = auth_services.check_token(token, "email")
     if status != "ok":
-        return render_template("auth/link_problem.html", message=TOKEN_MESSAGES[status],
+        return render_template("auth/link_problem.html", message=auth_services.TOKEN_MESSAGES[status],
                                show_login=not current_user.is_authenticated), 410 if record else 404
     form = ConfirmForm()
     error = None
@@ -194,7 +197,7 @@ def notifications():
 # --- Privacy ------------------------------------------------------------------------------
 
 def render_privacy(page, form, action, saved=False, status=200, **context):
-    return render_page(page, "account/_privacy_form.html", form=form, privacy_action=action,
+    return render_page(page, "people/_privacy_form.html", form=form, privacy_action=action,
                        levels=privacy.LEVELS, saved=saved, status=status, **context)
 
 

@@ -27,12 +27,13 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.email_address import EmailAddress
 from app.forms import PortalForm
+from app.models import Role
 from app.request_input import db_int
 
 GENDERS = [SelectChoice("", "Onbekend"), SelectChoice("jongen", "Jongen"), SelectChoice("meisje", "Meisje"),
            SelectChoice("anders", "Anders")]
-ROLES = [SelectChoice("ouder", "Ouder"), SelectChoice("leerkracht", "Leerkracht"),
-         SelectChoice("beheerder", "Beheerder (schooladministratie)")]
+ROLES = [SelectChoice(Role.PARENT.value, Role.PARENT.label), SelectChoice(Role.TEACHER.value, Role.TEACHER.label),
+         SelectChoice(Role.ADMIN.value, f"{Role.ADMIN.label} (schooladministratie)")]
 POSTCODE_RE = re.compile(r"^\s*(\d{4})\s*([A-Za-z]{2})\s*$")
 
 
@@ -163,10 +164,6 @@ class EraseForm(PortalForm):
         "Ik begrijp dat de persoonsgegevens van dit account definitief worden gewist.",
         validators=[DataRequired("Vink aan dat u dit account definitief wilt wissen.")],
     )
-
-
-class ConfirmForm(PortalForm):
-    """A bare form for one-button actions (CSRF only)."""
 
 
 # --- import, school year, settings ---------------------------------------------------------

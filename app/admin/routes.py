@@ -7,7 +7,6 @@ from app.access import admin_required
 from app.admin import erasure, services, staff_bp
 from app.admin.forms import (
     ChildForm,
-    ConfirmForm,
     EraseForm,
     GroupForm,
     LinkForm,
@@ -17,12 +16,12 @@ from app.admin.forms import (
 )
 from app.admin.services import ServiceError
 from app.extensions import db
+from app.forms import ConfirmForm
 from app.htmx import is_htmx, render_page
 from app.models import Child, Group, Role, User
 from app.names import person_sort_key
+from app.people import services as person_services
 from app.request_input import db_int
-
-ROLE_LABELS = {Role.PARENT: "Ouder", Role.TEACHER: "Leerkracht", Role.ADMIN: "Beheerder"}
 
 
 def _page_number():
@@ -239,7 +238,8 @@ def people():
     state = request.args.get("status", "")
     results = services.people_page(query, role, state, _page_number())
     return render_page("admin/people.html", "admin/_people_list.html", results=results, query=query, role=role,
-                       state=state, account_state=services.account_state, role_labels=ROLE_LABELS)
+                       state=state, account_state=services.account_state,
+                       role_choices=[("", "Iedereen")] + [(choice.value, choice.plural) for choice in Role])
 
 
 @staff_bp.route("/personen/nieuw", methods=["GET", "POST"])
@@ -274,7 +274,6 @@ def _person_page(user, form=None, error=None, status=200):
     return render_template(
         "admin/person_edit.html", user=user, form=form or PersonForm(obj=user), error=error,
         state=services.account_state(user), activation_sent=services.last_activation_sent(user),
-        role_label=ROLE_LABELS.get(user.role, ""),
         children=sorted(user.guardianships, key=lambda link: person_sort_key(link.child)),
     ), status
 
@@ -287,8 +286,8 @@ def person_edit(user_id):
         return render_template("admin/person_erased.html", user=user)
     form = PersonForm(obj=user)
     if form.validate_on_submit():
-        changed = services.update_person(user, {name: getattr(form, name).data for name in services.PERSON_FIELDS},
-                                         current_user)
+        changed = person_services.update_person(current_user, user, "user",
+                                                {name: getattr(form, name).data for name in services.PERSON_FIELDS})
         flash("De gegevens zijn opgeslagen." if changed else "Er was niets gewijzigd.", "success")
         return redirect(url_for("admin.person_edit", user_id=user.id))
     return _person_page(user, form=form, status=422 if form.errors else 200)
@@ -369,4 +368,4 @@ def person_erase(user_id):
             return redirect(url_for("admin.people"))
     status = 422 if (form.errors or error) else 200
     return render_template("admin/person_erase.html", user=user, form=form, error=error,
-                           preview=erasure.erasure_preview(user), role_label=ROLE_LABELS.get(user.role, "")), status
+                           preview=erasure.erasure_preview(user)), status

@@ -13,9 +13,10 @@ from app.access import admin_required
 from app.admin import csv_import, staff_bp
 from app.admin.forms import ImportCommitForm, ImportUploadForm, SchoolYearForm, SettingsForm
 from app.admin.school_year import apply_school_year, plan_school_year
-from app.admin.services import FIELD_LABELS, ServiceError
+from app.admin.services import ServiceError
+from app.audit import FIELD_LABELS
 from app.extensions import db
-from app.models import AuditEntry, Child, Role, User
+from app.models import AuditEntry, Child, User
 from app.request_input import db_int
 from app.settings import CONTACT_KEYS, MODULES, module_enabled, school_details, set_setting
 from app.storage import UploadError, read_limited
@@ -209,7 +210,5 @@ def audit():
         subject = users.get(subject_id) or db.session.get(User, subject_id)
     elif kind == "child" and subject_id:
         subject = children.get(subject_id) or db.session.get(Child, subject_id)
-    role_labels = {Role.PARENT: "ouder", Role.TEACHER: "leerkracht", Role.ADMIN: "beheerder"}
     return render_template("admin/audit.html", page=page, users=users, children=children, kind=kind,
-                           subject_id=subject_id, subject=subject, field_labels=FIELD_LABELS,
-                           role_labels=role_labels)
+                           subject_id=subject_id, subject=subject, field_labels=FIELD_LABELS)

@@ -4,14 +4,14 @@ Plain functions; each one that changes something owns its transaction (commits, 
 back and raises ServiceError with a Dutch message). Every staff edit of personal data is
 recorded with app.audit.record_change (field names only). Mails are enqueued after commit.
 """
-from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
 from app.audit import record_change
-from app.auth.services import find_user_by_login, issue_token, login_name_taken, normalise_login
+# new_account and mail_activation are looked up here by the CSV import (app/admin/csv_import.py).
+from app.auth.services import find_user_by_login, login_name_taken, mail_activation, new_account, normalise_login
 from app.auth.sessions import end_all as end_all_sessions
 from app.extensions import db
 from app.jobs import enqueue
@@ -22,18 +22,6 @@ PER_PAGE = 50
 # An erased account keeps its row (so what the school must keep can still point to it)
 # but none of its personal data: its login name becomes gewist-<id>@gewist.invalid.
 ERASED_DOMAIN = "gewist.invalid"
-
-# Field names in the audit log, as the office reads them.
-FIELD_LABELS = {
-    "first_name": "voornaam", "last_name": "achternaam", "email": "e-mailadres",
-    "login_name": "inlognaam", "phone_mobile": "mobiel nummer", "phone_home": "telefoon thuis",
-    "street": "straat", "house_number": "huisnummer", "postcode": "postcode", "city": "woonplaats", "country": "land",
-    "photo": "foto", "birth_date": "geboortedatum", "gender": "geslacht", "group": "groep",
-    "student_number": "leerlingnummer", "phone": "telefoonnummer", "left_at": "uitgeschreven op",
-    "role": "rol", "read_only": "alleen lezen", "guardianship": "koppeling ouder–leerling",
-    "deactivated_at": "gedeactiveerd", "account": "account", "extra_numbers": "extra nummers",
-    "emergency_numbers": "noodnummers", "privacy": "privacy",
-}
 
 PERSON_FIELDS = ("first_name", "last_name", "email", "phone_mobile", "phone_home",
                  "street", "house_number", "postcode", "city")
@@ -278,32 +266,6 @@ def unlink_parent(link, actor):
 
 # --- people and accounts ------------------------------------------------------------------------
 
-def new_account(login_name, first_name, last_name, role=Role.PARENT, email=None, **fields):
-    """A new account without password, and its activation token, in the caller's transaction.
-
-    Like app.auth.services.create_account, but without committing, so a form or an import
-    can create many accounts in one transaction. Returns (user, raw_token); after the commit
-    the caller calls mail_activation(user, raw_token).
-    """
-    user = User(
-        login_name=normalise_login(login_name),
-        email=(email or login_name).strip(),
-        first_name=first_name,
-        last_name=last_name,
-        role=role,
-        **fields,
-    )
-    db.session.add(user)
-    db.session.flush()
-    raw = issue_token(user, "activate", current_app.config["ACTIVATION_TOKEN_HOURS"])
-    return user, raw
-
-
-def mail_activation(user_id, raw_token):
-    """After commit: the activation mail goes out through the queue (never inside a request)."""
-    enqueue(send_account_mail, user_id, "activate", raw_token)
-
-
 TAKEN_MESSAGE = ("Er is al een account met dit e-mailadres. Eén e-mailadres is één account: "
                  "de andere ouder heeft een eigen e-mailadres nodig.")
 
@@ -331,19 +293,6 @@ def create_person(values, actor, child=None, read_only=False):
     commit_or_fail(TAKEN_MESSAGE, field="login_name")
     mail_activation(user.id, raw)
     return user
-
-
-def update_person(user, values, actor):
-    changed = []
-    for name in PERSON_FIELDS:
-        new = values.get(name) or ""
-        if getattr(user, name) != new:
-            setattr(user, name, new)
-            changed.append(name)
-    if changed:
-        record_change(actor, "user", user.id, "gewijzigd", changed)
-        db.session.commit()
-    return changed
 
 
 def resend_activation(user):

@@ -6,14 +6,10 @@ from flask_login import current_user
 
 from app.auth import bp, services, sessions
 from app.auth.forms import LoginForm, NewPasswordForm, ResetRequestForm
+from app.auth.services import TOKEN_MESSAGES
 from app.extensions import limiter, submitted_login_name
 
 LOGIN_FAILED = "Gebruikersnaam of wachtwoord onjuist."
-TOKEN_MESSAGES = {
-    "invalid": "Deze link is ongeldig. Controleer of u de volledige link uit de e-mail heeft gebruikt.",
-    "expired": "Deze link is verlopen. Vraag een nieuwe link aan of neem contact op met de school.",
-    "used": "Deze link is al gebruikt. Vraag zo nodig een nieuwe link aan.",
-}
 ALREADY_ACTIVATED = "Dit account is al geactiveerd. Log in met uw gebruikersnaam en wachtwoord."
 ACTIVATION_REPLACED = ("Deze activatielink is niet meer geldig: de school heeft u daarna een nieuwe "
                        "activatielink gestuurd. Gebruik de link uit de nieuwste e-mail over uw account. "

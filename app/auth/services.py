@@ -61,6 +61,14 @@ def issue_token(user, purpose, hours, new_email=None):
     return raw
 
 
+# What a link page says for each status of check_token but "ok".
+TOKEN_MESSAGES = {
+    "invalid": "Deze link is ongeldig. Controleer of u de volledige link uit de e-mail heeft gebruikt.",
+    "expired": "Deze link is verlopen. Vraag een nieuwe link aan of neem contact op met de school.",
+    "used": "Deze link is al gebruikt. Vraag zo nodig een nieuwe link aan.",
+}
+
+
 def check_token(raw, purpose):
     """(token, status): status is ok, used, expired or invalid (unknown or altered)."""
     if not raw or len(raw) > 200:
@@ -97,22 +105,42 @@ def _expire_open_tokens(user, purpose):
 
 # --- accounts ----------------------------------------------------------------------------
 
-def create_account(login_name, first_name, last_name, role=Role.PARENT, email=None, send_activation=True):
-    """A new account without a password; the activation mail lets its owner choose one."""
+def new_account(login_name, first_name, last_name, role=Role.PARENT, email=None, send_activation=True, **fields):
+    """A new account without a password, in the caller's transaction: the one way an account
+    is made (Beheer's form and the CSV import call it directly, creating many in one
+    transaction; create_account commits for a single one).
+
+    `fields` are further User columns (phone, address). With send_activation an activation
+    token is issued; returns (user, raw_token or None). After the commit the caller calls
+    mail_activation(user.id, raw_token): its owner chooses a password through that mail.
+    """
     user = User(
         login_name=normalise_login(login_name),
         email=(email or login_name).strip(),
         first_name=first_name,
         last_name=last_name,
         role=role,
+        **fields,
     )
     db.session.add(user)
     db.session.flush()
     raw = issue_token(user, "activate", current_app.config["ACTIVATION_TOKEN_HOURS"]) if send_activation else None
+    return user, raw
+
+
+def create_account(login_name, first_name, last_name, role=Role.PARENT, email=None, send_activation=True, **fields):
+    """new_account, committed; the activation mail (if any) is enqueued after the commit."""
+    user, raw = new_account(login_name, first_name, last_name, role=role, email=email,
+                            send_activation=send_activation, **fields)
     db.session.commit()
     if raw:
-        enqueue(send_account_mail, user.id, "activate", raw)
+        mail_activation(user.id, raw)
     return user
+
+
+def mail_activation(user_id, raw_token):
+    """After commit: the activation mail goes out through the queue (never inside a request)."""
+    enqueue(send_account_mail, user_id, "activate", raw_token)
 
 
 def send_activation(user):
@@ -120,7 +148,7 @@ def send_activation(user):
     _expire_open_tokens(user, "activate")
     raw = issue_token(user, "activate", current_app.config["ACTIVATION_TOKEN_HOURS"])
     db.session.commit()
-    enqueue(send_account_mail, user.id, "activate", raw)
+    mail_activation(user.id, raw)
 
 
 def set_password(user, password, keep_session=None):

@@ -2,8 +2,8 @@
 from wtforms import EmailField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from app.account.forms import AddressFields, PhoneNumber, strip
 from app.forms import PortalForm
+from app.people.forms import AddressFields, PhoneNumber, strip
 
 GENDERS = [("", "Niet opgegeven"), ("jongen", "Jongen"), ("meisje", "Meisje"), ("anders", "Anders")]
 

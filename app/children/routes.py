@@ -10,13 +10,14 @@ from flask_login import current_user, login_required
 
 from app import privacy
 from app.access import can_edit_child, child_for, children_of
-from app.account import numbers
-from app.account import services as account_services
-from app.account.forms import ConfirmForm, PhotoForm, privacy_form
 from app.children import bp, services
 from app.children.forms import GENDERS, ChildContactForm, ChildForm
+from app.forms import ConfirmForm
 from app.htmx import is_htmx, render_page
 from app.pagecache import cached_page
+from app.people import numbers
+from app.people import services as people
+from app.people.forms import PhotoForm, privacy_form
 from app.settings import module_enabled
 from app.storage import UploadError
 
@@ -62,7 +63,7 @@ def edit(child_id):
     child = child_for(current_user, child_id, write=True)
     form = ChildForm(obj=child)
     if form.validate_on_submit():
-        changed = account_services.update_person(current_user, child, "child",
+        changed = people.update_person(current_user, child, "child",
                                                  {name: getattr(form, name).data for name in ChildForm.FIELDS})
         flash(f"De gegevens van {child.first_name} zijn opgeslagen." if changed else "Er is niets gewijzigd.",
               "success")
@@ -78,7 +79,7 @@ def photo_upload(child_id):
     if not form.validate_on_submit():
         abort(400)
     try:
-        account_services.replace_photo(current_user, child, "child", form.photo.data)
+        people.replace_photo(current_user, child, "child", form.photo.data)
     except UploadError as error:
         return _details_page(child, photo_error=str(error), status=422)
     flash(f"De foto van {child.first_name} is opgeslagen.", "success")
@@ -91,7 +92,7 @@ def photo_delete(child_id):
     child = child_for(current_user, child_id, write=True)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if account_services.remove_photo(current_user, child, "child"):
+    if people.remove_photo(current_user, child, "child"):
         flash(f"De foto van {child.first_name} is verwijderd.", "success")
     return redirect(url_for("children.show", child_id=child.id))
 
@@ -123,7 +124,7 @@ def contact(child_id):
     child = child_for(current_user, child_id, write=True)
     form = ChildContactForm()
     if form.validate_on_submit():
-        changed = account_services.update_person(current_user, child, "child",
+        changed = people.update_person(current_user, child, "child",
                                                  {name: getattr(form, name).data for name in ChildContactForm.FIELDS})
         flash("De primaire gegevens zijn opgeslagen." if changed else "Er is niets gewijzigd.", "success")
         return redirect(url_for("children.contact", child_id=child.id))
@@ -145,7 +146,7 @@ def number_action(child_id, number_id=None):
 
 # --- Privacy ------------------------------------------------------------------------------
 #
-# The choices belong to the parents (app/privacy.py): a guardian with a writable link
+# The choices belong to the parents (app/privacy): a guardian with a writable link
 # changes the child's, a read-only guardian and teachers see them, the office may only make
 # them stricter. Staff also see the choices of the pupil's parents here, each in a form of
 # its own (the office: stricter only) posting to parent_privacy.
@@ -174,7 +175,7 @@ def _privacy_block(child, parent=None, posted=False, **state):
 def _privacy_response(child, block=None, parent=None, status=200):
     """The page with every block (one of them replaced by `block`), or for htmx only that block."""
     if block is not None and is_htmx():
-        return render_page("children/privacy.html", "account/_privacy_form.html", status=status,
+        return render_page("children/privacy.html", "people/_privacy_form.html", status=status,
                            levels=privacy.LEVELS, child=child, **block)
     blocks = [block if block is not None and parent is None else _privacy_block(child)]
     if current_user.is_staff:

@@ -4,9 +4,9 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from app.access import staff_required
-from app.account.forms import ConfirmForm
 from app.children import services, staff_bp
 from app.children.forms import NoteEditForm, NoteForm
+from app.forms import ConfirmForm
 from app.htmx import render_page
 from app.request_input import db_int
 

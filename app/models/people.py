@@ -22,6 +22,20 @@ class Role(str, enum.Enum):
     TEACHER = "leerkracht"
     ADMIN = "beheerder"
 
+    @property
+    def label(self):
+        """The role as the office reads it: "Ouder", "Leerkracht", "Beheerder"."""
+        return ROLE_LABELS[self][0]
+
+    @property
+    def plural(self):
+        """"Ouders", "Leerkrachten", "Beheerders" (a filter of Beheer › Personen)."""
+        return ROLE_LABELS[self][1]
+
+
+ROLE_LABELS = {Role.PARENT: ("Ouder", "Ouders"), Role.TEACHER: ("Leerkracht", "Leerkrachten"),
+               Role.ADMIN: ("Beheerder", "Beheerders")}
+
 
 group_teachers = Table(
     "group_teachers",
@@ -44,7 +58,7 @@ class User(UserMixin, db.Model):
     first_name: Mapped[str] = mapped_column(String(100), default="", active_history=True)
     last_name: Mapped[str] = mapped_column(String(100), default="", active_history=True)
     sort_name: Mapped[str] = mapped_column(SortKey, default="", server_default="", index=True)  # kept by _keep_sort_name
-    # Personal data (Mijn account). Who else sees it is decided by app/privacy.py.
+    # Personal data (Mijn account). Who else sees it is decided by app/privacy.
     phone_mobile: Mapped[str] = mapped_column(String(30), default="", active_history=True)
     phone_home: Mapped[str] = mapped_column(String(30), default="", active_history=True)
     street: Mapped[str] = mapped_column(String(120), default="", active_history=True)

@@ -1,6 +1,6 @@
 """Extra phone numbers, inline: a parent's own ("werk") and a child's emergency numbers.
 
-One section (templates/account/_numbers.html) lists the numbers, each an editable row
+One section (templates/people/_numbers.html) lists the numbers, each an editable row
 with "Opslaan" and "Verwijderen", and a form to add one. With htmx the section replaces
 itself; without JavaScript the forms post and the page reloads.
 """
@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 
 from flask import abort, flash, redirect
 
-from app.account import services
-from app.account.forms import ConfirmForm, NumberForm
+from app.forms import ConfirmForm
 from app.htmx import is_htmx, render_page
+from app.people import services
+from app.people.forms import NumberForm
 
-FRAGMENT = "account/_numbers.html"
+FRAGMENT = "people/_numbers.html"
 # Prefixed forms (one per row) would prefix their CSRF field too; CSRFProtect already
 # checks every POST (form field or the htmx header), so these forms carry none.
 NO_CSRF = {"csrf": False}
@@ -39,7 +40,7 @@ def build_section(kind, owner, editable, urls, failed_form=None, failed_id=None,
     else:
         title = "Extra gegevens"
         intro = "Noodnummers: wie de school kan bellen als u niet bereikbaar bent."
-    numbers = services.numbers_of(user=owner) if kind == "user" else services.numbers_of(child=owner)
+    numbers = services.numbers_of_owner(kind, owner)
     section = NumberSection(kind=kind, title=title, intro=intro, editable=editable,
                             add_url=urls("add"), message=message, failed=failed_form is not None)
     for entry in numbers:
@@ -65,8 +66,7 @@ def handle(actor, kind, owner, action, urls, render_full, number_id=None):
         else:
             failed_form = form
     else:
-        entry = services.number_for(
-            services.numbers_of(user=owner) if kind == "user" else services.numbers_of(child=owner), number_id)
+        entry = services.number_for(services.numbers_of_owner(kind, owner), number_id)
         if entry is None:
             abort(404)
         if action == "edit":
