@@ -4,4 +4,4 @@ from flask import Blueprint
 
 staff_bp = Blueprint("admin", __name__, url_prefix="/beheer/school")
 
-from app.admin import routes, routes_school  # noqa: E402,F401
+from app.admin import staff_routes  # noqa: E402,F401

@@ -24,7 +24,7 @@ MODULE_LABELS = {"resultaten": "Resultaten (bij Mijn kinderen)"}
 UPLOAD_MAX_AGE = 24 * 3600
 OUTDATED = ("Er is intussen iets veranderd in het portaal. Hieronder staat het bijgewerkte voorbeeld; controleer "
             "het en importeer opnieuw. Er is nog niets geïmporteerd.")
-SAMPLE_FILE = Path(__file__).resolve().parent.parent / "data" / "voorbeeld-leerlingen.csv"
+SAMPLE_FILE = Path(__file__).resolve().parents[2] / "data" / "voorbeeld-leerlingen.csv"
 
 
 # --- the uploaded file between preview and import ------------------------------------------------
