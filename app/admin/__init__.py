@@ -1,4 +1,4 @@
-"""Beheer for the school office: groups, pupils, parents and staff, accounts, CSV import,
+"""Beheer for the school office: groups, children, parents and staff, accounts, CSV import,
 the new school year, settings and the audit log. Office (beheerder) only."""
 from flask import Blueprint
 

@@ -192,11 +192,11 @@ def settings():
 @staff_bp.get("/logboek")
 @admin_required
 def audit():
-    kind = request.args.get("soort", "")
+    subject_type = request.args.get("soort", "")
     subject_id = request.args.get("id", type=db_int)
     stmt = select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-    if kind in {"user", "child"}:
-        stmt = stmt.where(AuditEntry.subject_type == kind)
+    if subject_type in {"user", "child"}:
+        stmt = stmt.where(AuditEntry.subject_type == subject_type)
         if subject_id:
             stmt = stmt.where(AuditEntry.subject_id == subject_id)
     page = db.paginate(stmt, page=max(request.args.get("pagina", 1, type=db_int) or 1, 1), per_page=50, error_out=False)
@@ -205,11 +205,11 @@ def audit():
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))} if user_ids else {}
     children = {c.id: c for c in db.session.scalars(select(Child).where(Child.id.in_(child_ids)))} if child_ids else {}
     subject = None
-    if kind == "user" and subject_id:
+    if subject_type == "user" and subject_id:
         subject = users.get(subject_id) or db.session.get(User, subject_id)
-    elif kind == "child" and subject_id:
+    elif subject_type == "child" and subject_id:
         subject = children.get(subject_id) or db.session.get(Child, subject_id)
     role_labels = {Role.PARENT: "ouder", Role.TEACHER: "leerkracht", Role.ADMIN: "beheerder"}
-    return render_template("admin/audit.html", page=page, users=users, children=children, kind=kind,
+    return render_template("admin/audit.html", page=page, users=users, children=children, subject_type=subject_type,
                            subject_id=subject_id, subject=subject, field_labels=FIELD_LABELS,
                            role_labels=role_labels)
