@@ -117,7 +117,7 @@ def _register_blueprints(app):
 
 def _register_template_helpers(app):
     from app import formatting, names
-    from app.menu import has_endpoint, menu_for, staff_sections
+    from app.menu import menu_for, staff_sections
 
     app.jinja_env.filters["datum"] = formatting.date_nl
     app.jinja_env.filters["datum_kort"] = formatting.date_short_nl
@@ -138,7 +138,6 @@ def _register_template_helpers(app):
             "school_contact": school,
             "menu_for": menu_for,
             "staff_sections": staff_sections,
-            "has_endpoint": has_endpoint,
         }
 
 

@@ -95,17 +95,6 @@ def reachable_group_ids(user):
     return parent_group_ids(user)
 
 
-def is_current_parent(user):
-    """A parent with at least one current pupil reaches school-wide content."""
-    return bool(parent_group_ids(user))
-
-
-def group_for_staff(user, group_id):
-    if group_id not in taught_group_ids(user):
-        abort(404)
-    return db.get_or_404(Group, group_id)
-
-
 # --- children --------------------------------------------------------------------------
 
 def children_of(user):

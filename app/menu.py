@@ -1,7 +1,7 @@
-"""The menu of SPEC.md (Layout). Items appear once their blueprint exists."""
-from flask import current_app, request
+"""The menu of SPEC.md (Layout) and the sections of Beheer, as the templates show them."""
+from flask import request
 
-# (label, endpoint, key used for aria-current)
+# (label, endpoint); the endpoint's blueprint marks the current item (aria-current).
 MENU = [
     ("Home", "home.index"),
     ("Mijn kinderen", "children.index"),
@@ -19,26 +19,24 @@ MY_SCHOOL = ("account.index", "children.index")
 
 
 def menu_for(user):
-    """Menu entries for this user: (label, endpoint, is_current, in_my_school)."""
-    endpoints = current_app.view_functions
+    """Menu entries for this user: dicts of label, endpoint, current and my_school."""
     current_bp = (request.endpoint or "").split(".")[0]
-    items = []
-    for label, endpoint in MENU:
-        if endpoint not in endpoints:
-            continue
-        items.append({
+    items = [
+        {
             "label": label,
             "endpoint": endpoint,
             "current": current_bp == endpoint.split(".")[0],
             "my_school": endpoint in MY_SCHOOL,
-        })
-    if user.is_authenticated and user.is_staff and "staff.index" in endpoints:
+        }
+        for label, endpoint in MENU
+    ]
+    if user.is_authenticated and user.is_staff:
         items.append({"label": "Beheer", "endpoint": "staff.index",
                       "current": current_bp == "staff", "my_school": False})
     return items
 
 
-# Sections of Beheer: (label, endpoint, office only). Shown once their blueprint exists.
+# Sections of Beheer: (label, endpoint, office only).
 STAFF_SECTIONS = [
     ("Nieuws", "staff_news.index", False),
     ("Agenda", "staff_agenda.index", False),
@@ -59,13 +57,5 @@ STAFF_SECTIONS = [
 
 
 def staff_sections(user):
-    endpoints = current_app.view_functions
-    return [
-        (label, endpoint)
-        for label, endpoint, office_only in STAFF_SECTIONS
-        if endpoint in endpoints and (user.is_admin or not office_only)
-    ]
-
-
-def has_endpoint(name):
-    return name in current_app.view_functions
+    """The Beheer sections this user may open: (label, endpoint)."""
+    return [(label, endpoint) for label, endpoint, office_only in STAFF_SECTIONS if user.is_admin or not office_only]

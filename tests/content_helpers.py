@@ -3,11 +3,10 @@ people of the visibility matrix, a CSRF-aware POST and a query counter."""
 import re
 
 import pytest
-from sqlalchemy import event
 
-from app.extensions import db
 from tests.conftest import Auth
 from tests.factories import AdminFactory, GroupFactory, family, teacher_of
+from tests.fixtures.queries import count_queries  # noqa: F401  (the counter these tests share)
 
 # The five viewers of the matrix, and what each may see of (school, own group, other group).
 VIEWERS = ["parent_in", "parent_out", "teacher_own", "teacher_other", "office"]
@@ -46,21 +45,6 @@ def post_form(client, path, data, form_page=None, **kwargs):
     data = dict(data)
     data.setdefault("csrf_token", Auth(client).csrf(form_page or path))
     return client.post(path, data=data, **kwargs)
-
-
-def count_queries(client, path):
-    statements = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        response = client.get(path)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
-    assert response.status_code == 200, path
-    return len(statements)
 
 
 def text_of(response):

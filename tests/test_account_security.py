@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from app import create_app
 from app.extensions import db
@@ -21,6 +21,7 @@ from config import DEVELOPMENT_SECRET_KEY, TestConfig
 from tests.conftest import ROOT, Auth, first_link, login_client, mail_text
 from tests.content_helpers import post_form, text_of
 from tests.factories import PASSWORD, AdminFactory, ParentFactory, UserFactory
+from tests.fixtures.queries import recorded_statements
 
 NEW_PASSWORD = "Nieuw!Wachtw00rd"
 
@@ -158,17 +159,9 @@ def test_forgot_password_does_the_same_work_for_known_and_unknown_addresses(app,
     def request_reset(address):
         client = app.test_client()
         token = Auth(client).csrf("/wachtwoord-vergeten")
-        statements = []
-
-        def record(conn, cursor, statement, parameters, context, executemany):
-            statements.append(statement)
-
         jobs_before = queue.count
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
+        with recorded_statements() as statements:
             response = client.post("/wachtwoord-vergeten", data={"username": address, "csrf_token": token})
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
         assert response.status_code == 200
         assert queue.count == jobs_before + 1
         return response, statements, queue.jobs[-1]

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 from markupsafe import escape
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AccountToken, AuditEntry, Child, Group, Guardianship, Role, User
@@ -19,6 +19,7 @@ from tests.factories import (
     family,
     teacher_of,
 )
+from tests.fixtures.queries import count_queries
 
 
 def post(client, path, data=None, page="/beheer/", **kwargs):
@@ -233,20 +234,6 @@ def test_pupil_search_and_filters(office):
     assert fragment.lstrip().startswith('<div id="leerlingen-resultaat"') and "<html" not in fragment
 
 
-def _count_queries(client, url):
-    statements = []
-
-    def count(*args):
-        statements.append(args[2])
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(statements)
-
-
 def test_list_pages_use_a_bounded_number_of_queries(office):
     _, client = office
     group = GroupFactory(name="3", level=3)
@@ -257,7 +244,7 @@ def test_list_pages_use_a_bounded_number_of_queries(office):
         db.session.add(AuditEntry(actor_id=parents[1].id, subject_type="user", subject_id=parents[1].id,
                                   action="gewijzigd", fields=["email"]))
     db.session.commit()
-    few = {url: _count_queries(client, url) for url in
+    few = {url: count_queries(client, url) for url in
            ("/beheer/school/leerlingen", "/beheer/school/personen", "/beheer/school/groepen", "/beheer/school/logboek")}
     for index in range(40):
         child, parents = family(GroupFactory(name=f"x{index}", level=4) if index % 10 == 0 else group, parents=2)
@@ -267,7 +254,7 @@ def test_list_pages_use_a_bounded_number_of_queries(office):
         db.session.add(AuditEntry(actor_id=parents[1].id, subject_type="child", subject_id=child.id,
                                   action="gewijzigd", fields=["city"]))
     db.session.commit()
-    many = {url: _count_queries(client, url) for url in few}
+    many = {url: count_queries(client, url) for url in few}
     assert many == few
 
 

@@ -5,13 +5,15 @@ import pytest
 from sqlalchemy import func, select
 
 from app import clock
-from app.access import is_current_parent, parent_group_ids
+from app.access import parent_group_ids, visible_clause
 from app.admin.school_year import plan_school_year
 from app.extensions import db
 from app.formatting import date_nl as datum, time_nl as tijd
-from app.models import AuditEntry, Child, Group, utcnow
+from app.models import AuditEntry, Child, Group, NewsItem, utcnow
 from tests.conftest import csrf_from, login_client
-from tests.factories import AdminFactory, ChildFactory, GroupFactory, GuardianshipFactory, ParentFactory, teacher_of
+from tests.factories import (
+    AdminFactory, ChildFactory, GroupFactory, GuardianshipFactory, NewsItemFactory, ParentFactory, teacher_of,
+)
 
 URL = "/beheer/school/nieuw-schooljaar"
 
@@ -78,7 +80,12 @@ def test_preview_then_move_every_pupil_up_in_one_step(app, school):
     assert state()["years"] == ["2027-2028"]
     assert [t.id for t in db.session.get(Group, g["8"].id).teachers] == [teacher8.id]  # teachers stay
     # Former pupils' parents lose access to current content; a parent with a sibling keeps it.
-    assert not is_current_parent(only_leaver_parent) and parent_group_ids(only_leaver_parent) == set()
+    school_news = NewsItemFactory(school_wide=True)
+
+    def visible_news(parent):  # the access check every content list uses
+        return db.session.scalars(select(NewsItem.id).where(visible_clause(parent, NewsItem))).all()
+    assert visible_news(only_leaver_parent) == [] and parent_group_ids(only_leaver_parent) == set()
+    assert visible_news(sibling_parent) == [school_news.id]
     assert parent_group_ids(sibling_parent) == {g["6"].id}
     assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == before["audit"] + 9
     listing = office.get("/beheer/school/leerlingen?status=oud").get_data(as_text=True)

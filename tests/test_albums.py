@@ -21,7 +21,7 @@ from tests.factories import (
     png_bytes,
     teacher_of,
 )
-from tests.test_messages import count_queries
+from tests.fixtures.queries import count_queries
 
 
 @pytest.fixture

@@ -4,11 +4,11 @@ import re
 
 import pytest
 from markupsafe import escape
-from sqlalchemy import event
 
 from app.extensions import db
 from app.models import ContactNumber, PrivacySetting
 from tests.factories import AdminFactory, GroupFactory, family, teacher_of
+from tests.fixtures.queries import recorded_statements
 
 
 @pytest.fixture
@@ -78,16 +78,8 @@ def _fill_group(group, count):
 
 
 def _count_queries(client, path):
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements() as statements:
         response = client.get(path)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     assert response.status_code == 200
     return len(statements), response.get_data(as_text=True)
 

@@ -11,7 +11,7 @@ from datetime import date, time
 from html import unescape
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -28,6 +28,7 @@ from app.models import (
 )
 from tests.conftest import Auth, csrf_from
 from tests.factories import AdminFactory, ChildFactory, GroupFactory, GuardianshipFactory, family, teacher_of
+from tests.fixtures.queries import count_queries
 from tests.meetings_data import DAY, book_directly, make_round, pretend, slot_at
 
 SLOT_RE = re.compile(
@@ -1210,20 +1211,6 @@ def test_csv_neutralises_formulas(klas, login_as):
 
 
 # --- queries are planned ----------------------------------------------------------------------------
-
-def count_queries(client, url):
-    statements = []
-
-    def before(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
-    return len(statements)
-
 
 def test_slot_list_and_planning_queries_do_not_grow_with_the_round(klas, login_as):
     small = make_round(klas["group"], invite=[klas["sam"], klas["noor"]], end=time(10, 30))

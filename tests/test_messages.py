@@ -4,12 +4,13 @@ from datetime import timedelta
 
 import pytest
 from markupsafe import escape
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import func, insert, select
 
 from app.extensions import db
 from app.models import Message, MessageRead, MessageReply, NotificationEvent, message_groups, utcnow
 from tests.conftest import Auth
 from tests.factories import AdminFactory, GroupFactory, MessageFactory, family, teacher_of
+from tests.fixtures.queries import count_queries
 
 
 @pytest.fixture
@@ -308,21 +309,6 @@ def test_unread_marked_until_opened_and_staff_see_who_read(school, login_as):
 
 
 # --- bounded queries ----------------------------------------------------------------------
-
-def count_queries(client, path):
-    statements = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        response = client.get(path)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
-    assert response.status_code == 200, path
-    return len(statements)
-
 
 def add_messages(count, groups, author, readers=()):
     """Bulk-insert messages (half school-wide, half for the groups), some read, some replied."""

@@ -4,7 +4,7 @@ import re
 import time
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.jobs import get_queue
@@ -12,6 +12,7 @@ from app.jobs.notifications import run_due
 from app.models import NotificationDelivery, NotificationDeliveryItem
 from tests.conftest import Auth
 from tests.factories import AdminFactory, GroupFactory, family, teacher_of
+from tests.fixtures.queries import recorded_statements
 from tests.test_notifications import WINTER, ams, at, make_album, make_message
 
 
@@ -159,17 +160,9 @@ def test_page_queries_do_not_grow_with_the_number_of_items(app, login_as, role):
             make_message(ams(*WINTER, 9), groups=[group], title=f"Bericht {index}")
 
     def queries():
-        statements = []
-
-        def count(*args):
-            statements.append(args[2])
-
         client = login_as(staff)
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
+        with recorded_statements() as statements:
             page_text(client)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
         return len(statements)
 
     add(2)

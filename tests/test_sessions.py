@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 
 from app.auth import services as auth_services
 from app.auth.sessions import device_label
@@ -17,6 +17,7 @@ from app.passwords import check_password
 from tests.conftest import Auth, csrf_from, first_link, login_client
 from tests.content_helpers import main_of, make_school, post_form, text_of
 from tests.factories import PASSWORD, AdminFactory, ParentFactory
+from tests.fixtures.queries import recorded_statements
 from tests.test_pagecache import Clock, from_cache, visit_until_cached
 
 NEW_PASSWORD = "Nieuw!Wachtw00rd"
@@ -302,24 +303,19 @@ def test_last_seen_is_written_at_most_every_few_minutes(app):
     parent = ParentFactory()
     client = login_client(app, parent)
     (record,) = records(parent)
-    writes = []
 
-    def count(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("UPDATE LOGIN_SESSIONS"):
-            writes.append(statement)
+    def writes(statements):
+        return [s for s in statements if s.lstrip().upper().startswith("UPDATE LOGIN_SESSIONS")]
 
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements() as statements:
         for _ in range(3):
             assert client.get("/").status_code == 200
-        assert writes == []  # just logged in: nothing to record
+        assert writes(statements) == []  # just logged in: nothing to record
         set_times(record.id, last_seen_at=utcnow() - timedelta(minutes=6))
-        writes.clear()  # (that was the test's own)
+        statements.clear()  # (that was the test's own)
         for _ in range(3):
             assert client.get("/").status_code == 200
-        assert len(writes) == 1
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+        assert len(writes(statements)) == 1
 
 
 # --- clearing away, erasure ------------------------------------------------------------------

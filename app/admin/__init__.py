@@ -1,7 +1,7 @@
-"""Beheer for the school office: groups, pupils, parents and staff, accounts, CSV import,
+"""Beheer for the school office: groups, children, parents and staff, accounts, CSV import,
 the new school year, settings and the audit log. Office (beheerder) only."""
 from flask import Blueprint
 
 staff_bp = Blueprint("admin", __name__, url_prefix="/beheer/school")
 
-from app.admin import routes, routes_school  # noqa: E402,F401
+from app.admin import staff_routes  # noqa: E402,F401

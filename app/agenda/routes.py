@@ -1,11 +1,9 @@
-"""Agenda for parents (/agenda), the private feed, and its Beheer pages (/beheer/agenda)."""
+"""Agenda for parents (/agenda) and the private feed; the Beheer pages are in staff_routes.py."""
 from flask import abort, flash, make_response, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from app.access import item_for, managed_item_for, staff_required
-from app.agenda import bp, services, staff_bp
-from app.agenda.forms import AgendaForm
-from app.audience import AudienceError, check_form_audience, prepare_audience
+from app.access import item_for
+from app.agenda import bp, services
 from app.extensions import limiter
 from app.formatting import month_nl
 from app.htmx import is_htmx, render_page
@@ -31,8 +29,6 @@ def _feed_context():
     webcal = "webcal://" + url.split("://", 1)[1] if url else None
     return {"feed": feed, "feed_url": url, "webcal_url": webcal}
 
-
-# --- parents' side ---------------------------------------------------------------------
 
 @bp.get("/")
 @cached_page
@@ -86,64 +82,3 @@ def feed(token):
     response.headers["Content-Disposition"] = 'inline; filename="agenda.ics"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
-
-
-# --- Beheer ------------------------------------------------------------------------------
-
-@staff_bp.get("/", endpoint="index")
-@staff_required
-def manage():
-    earlier = request.args.get("eerder") == "1"
-    listing = services.managed_page(current_user, _page_number(), earlier=earlier)
-    return render_page("agenda/staff_index.html", listing=listing, earlier=earlier)
-
-
-def _save(form, item=None):
-    if not form.is_submitted():
-        return None
-    if not (form.validate() & check_form_audience(form, current_user)):
-        return None
-    data = dict(
-        title=form.title.data, date=form.date.data, start_time=form.start_time.data,
-        end_time=form.end_time.data, location=form.location.data, description=form.description.data,
-        school_wide=form.school_wide.data, group_ids=form.groups.data,
-    )
-    try:
-        if item is None:
-            return services.create_item(current_user, **data)
-        return services.update_item(current_user, item, **data)
-    except AudienceError as error:
-        form.groups.errors = [*form.groups.errors, str(error)]
-    return None
-
-
-@staff_bp.route("/nieuw", methods=["GET", "POST"])
-@staff_required
-def create():
-    form = AgendaForm()
-    prepare_audience(form, current_user)
-    if _save(form) is not None:
-        flash("Het agenda-item is toegevoegd.", "success")
-        return redirect(url_for("staff_agenda.index"))
-    return render_page("agenda/staff_form.html", form=form, item=None, status=422 if form.errors else 200)
-
-
-@staff_bp.route("/<int:item_id>/wijzigen", methods=["GET", "POST"])
-@staff_required
-def edit(item_id):
-    item = managed_item_for(current_user, AgendaItem, item_id)
-    form = AgendaForm(obj=item)
-    prepare_audience(form, current_user, item)
-    if _save(form, item) is not None:
-        flash("Het agenda-item is gewijzigd.", "success")
-        return redirect(url_for("staff_agenda.index"))
-    return render_page("agenda/staff_form.html", form=form, item=item, status=422 if form.errors else 200)
-
-
-@staff_bp.post("/<int:item_id>/verwijderen")
-@staff_required
-def delete(item_id):
-    item = managed_item_for(current_user, AgendaItem, item_id)
-    services.delete_item(item)
-    flash("Het agenda-item is verwijderd.", "success")
-    return redirect(url_for("staff_agenda.index"))

@@ -37,7 +37,7 @@ class ContactHistory(db.Model):
 
     __tablename__ = "contact_history"
     __table_args__ = (
-        CheckConstraint("kind IN ('login_name', 'email', 'phone', 'address', 'name')", name="kind"),
+        CheckConstraint(f"kind IN ({', '.join(repr(kind) for kind in HISTORY_KINDS)})", name="kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -141,10 +141,6 @@ class NotificationDelivery(db.Model):
                          cascade="all, delete-orphan", passive_deletes=True)
 
     @property
-    def state_label(self):
-        return DELIVERY_STATES.get(self.state, self.state)
-
-    @property
     def to_address(self):
         """Where the mail goes (or went): the stored address, else the account's contact address."""
         if self.address:

@@ -1,17 +1,13 @@
-"""Nieuws for parents (/nieuws) and its Beheer pages (/beheer/nieuws)."""
-from flask import abort, flash, redirect, request, url_for
+"""Nieuws for parents (/nieuws); the Beheer pages are in staff_routes.py."""
+from flask import abort, request
 from flask_login import current_user, login_required
 
-from app.access import managed_item_for, staff_required
-from app.audience import AudienceError, check_form_audience, prepare_audience
 from app.htmx import render_page
-from app.models import NewsItem, utcnow
-from app.news import bp, services, staff_bp
-from app.news.forms import NewsForm
+from app.news import bp, services
 from app.news.markdown import plain_excerpt, render_markdown
 from app.pagecache import cached_page
 from app.request_input import db_int
-from app.storage import UploadError, send_image
+from app.storage import send_image
 
 
 def _page_number():
@@ -27,8 +23,6 @@ def markdown_filter(text):
 def excerpt_filter(text, length=220):
     return plain_excerpt(text, length)
 
-
-# --- parents' side ---------------------------------------------------------------------
 
 @bp.get("/")
 @cached_page
@@ -56,73 +50,3 @@ def image(item_id, thumb=False):
     if item.image is None:
         abort(404)
     return send_image(item.image, thumb=thumb)
-
-
-# --- Beheer ------------------------------------------------------------------------------
-
-@staff_bp.get("/", endpoint="index")
-@staff_required
-def manage():
-    listing = services.managed_news_page(current_user, _page_number())
-    return render_page("news/staff_index.html", listing=listing, now=utcnow())
-
-
-def _save(form, item=None):
-    """Validate and store; returns the item, or None with the errors on the form."""
-    if not form.is_submitted():
-        return None
-    # Both checks run, so every problem shows at once.
-    if not (form.validate() & check_form_audience(form, current_user)):
-        return None
-    fields = dict(
-        title=form.title.data, body=form.body.data, published_at=form.published_at.data,
-        school_wide=form.school_wide.data, group_ids=form.groups.data,
-        image_file=request.files.get(form.image.name),
-    )
-    try:
-        if item is None:
-            return services.create_news(current_user, **fields)
-        return services.update_news(current_user, item, remove_image=form.remove_image.data, **fields)
-    except AudienceError as error:
-        form.groups.errors = [*form.groups.errors, str(error)]
-    except UploadError as error:
-        form.image.errors = [*form.image.errors, str(error)]
-    return None
-
-
-@staff_bp.route("/nieuw", methods=["GET", "POST"])
-@staff_required
-def create():
-    form = NewsForm()
-    prepare_audience(form, current_user)
-    if not form.is_submitted():
-        form.published_at.data = services.utc_to_local(utcnow()).replace(second=0, microsecond=0)
-    item = _save(form)
-    if item is not None:
-        flash("Het nieuwsbericht is geplaatst." if item.is_published
-              else "Het nieuwsbericht is opgeslagen en verschijnt op de publicatiedatum.", "success")
-        return redirect(url_for("staff_news.index"))
-    return render_page("news/staff_form.html", form=form, item=None, status=422 if form.errors else 200)
-
-
-@staff_bp.route("/<int:item_id>/wijzigen", methods=["GET", "POST"])
-@staff_required
-def edit(item_id):
-    item = managed_item_for(current_user, NewsItem, item_id)
-    form = NewsForm(obj=item)
-    prepare_audience(form, current_user, item)
-    if not form.is_submitted():
-        form.published_at.data = services.utc_to_local(item.published_at).replace(second=0, microsecond=0)
-    if _save(form, item) is not None:
-        flash("Het nieuwsbericht is gewijzigd.", "success")
-        return redirect(url_for("staff_news.index"))
-    return render_page("news/staff_form.html", form=form, item=item, status=422 if form.errors else 200)
-
-
-@staff_bp.post("/<int:item_id>/verwijderen")
-@staff_required
-def delete(item_id):
-    item = managed_item_for(current_user, NewsItem, item_id)
-    services.delete_news(item)
-    flash("Het nieuwsbericht is verwijderd.", "success")
-    return redirect(url_for("staff_news.index"))

@@ -12,4 +12,4 @@ from flask import Blueprint
 
 staff_bp = Blueprint("staff_mail", __name__, url_prefix="/beheer/e-mail")
 
-from app.notifications import routes  # noqa: E402,F401
+from app.notifications import staff_routes  # noqa: E402,F401

@@ -1,5 +1,6 @@
+"""Beheer's start page (/beheer): the sections a teacher or the office may open."""
 from flask import Blueprint
 
-bp = Blueprint("staff", __name__, url_prefix="/beheer")
+staff_bp = Blueprint("staff", __name__, url_prefix="/beheer")
 
-from app.staff import routes  # noqa: E402,F401
+from app.staff import staff_routes  # noqa: E402,F401

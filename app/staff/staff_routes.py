@@ -5,10 +5,10 @@ from app.access import staff_required, taught_group_ids
 from app.extensions import db
 from app.htmx import render_page
 from app.models import Group
-from app.staff import bp
+from app.staff import staff_bp
 
 
-@bp.get("/")
+@staff_bp.get("/")
 @staff_required
 def index():
     ids = taught_group_ids(current_user)

@@ -25,7 +25,7 @@ MODULE_LABELS = {"resultaten": "Resultaten (bij Mijn kinderen)"}
 UPLOAD_MAX_AGE = 24 * 3600
 OUTDATED = ("Er is intussen iets veranderd in het portaal. Hieronder staat het bijgewerkte voorbeeld; controleer "
             "het en importeer opnieuw. Er is nog niets geïmporteerd.")
-SAMPLE_FILE = Path(__file__).resolve().parent.parent / "data" / "voorbeeld-leerlingen.csv"
+SAMPLE_FILE = Path(__file__).resolve().parents[2] / "data" / "voorbeeld-leerlingen.csv"
 
 
 # --- the uploaded file between preview and import ------------------------------------------------
@@ -193,11 +193,11 @@ def settings():
 @staff_bp.get("/logboek")
 @admin_required
 def audit():
-    kind = request.args.get("soort", "")
+    subject_type = request.args.get("soort", "")
     subject_id = request.args.get("id", type=db_int)
     stmt = select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-    if kind in {"user", "child"}:
-        stmt = stmt.where(AuditEntry.subject_type == kind)
+    if subject_type in {"user", "child"}:
+        stmt = stmt.where(AuditEntry.subject_type == subject_type)
         if subject_id:
             stmt = stmt.where(AuditEntry.subject_id == subject_id)
     page = db.paginate(stmt, page=max(request.args.get("pagina", 1, type=db_int) or 1, 1), per_page=50, error_out=False)
@@ -206,9 +206,9 @@ def audit():
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))} if user_ids else {}
     children = {c.id: c for c in db.session.scalars(select(Child).where(Child.id.in_(child_ids)))} if child_ids else {}
     subject = None
-    if kind == "user" and subject_id:
+    if subject_type == "user" and subject_id:
         subject = users.get(subject_id) or db.session.get(User, subject_id)
-    elif kind == "child" and subject_id:
+    elif subject_type == "child" and subject_id:
         subject = children.get(subject_id) or db.session.get(Child, subject_id)
-    return render_template("admin/audit.html", page=page, users=users, children=children, kind=kind,
+    return render_template("admin/audit.html", page=page, users=users, children=children, subject_type=subject_type,
                            subject_id=subject_id, subject=subject, field_labels=FIELD_LABELS)

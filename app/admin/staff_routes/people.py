@@ -1,4 +1,4 @@
-"""Beheer > groups, pupils, parents and staff, accounts. Office only; views are thin."""
+"""Beheer > groups, children, parents and staff, accounts. Office only; views are thin."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -80,11 +80,11 @@ def _group_form(group):
         else:
             flash(f"{saved.label} is opgeslagen.", "success")
             return redirect(url_for("admin.groups"))
-    pupils = []
+    children = []
     if group is not None:
-        pupils = sorted((c for c in group.children if c.left_at is None), key=person_sort_key)
+        children = sorted((c for c in group.children if c.left_at is None), key=person_sort_key)
     status = 422 if (form.errors or error) else 200
-    return render_template("admin/group_form.html", form=form, group=group, pupils=pupils, error=error), status
+    return render_template("admin/group_form.html", form=form, group=group, children=children, error=error), status
 
 
 @staff_bp.post("/groepen/<int:group_id>/verwijderen")
@@ -102,7 +102,7 @@ def group_delete(group_id):
     return redirect(url_for("admin.groups"))
 
 
-# --- pupils ----------------------------------------------------------------------------------
+# --- children ----------------------------------------------------------------------------------
 
 @staff_bp.get("/leerlingen")
 @admin_required
@@ -175,7 +175,7 @@ def _child_page(child, form=None, link_form=None, error=None, link_error=None, s
     )
 
 
-def _links_done(child, message):
+def _guardianships_done(child, message):
     if is_htmx():
         return _child_page(child, message=message)
     flash(message, "success")
@@ -194,38 +194,39 @@ def child_link_add(child_id):
         except ServiceError as exc:
             link_error = _field_error(form, exc)
         else:
-            return _links_done(child, f"{parent.name} is gekoppeld aan {child.name}.")
+            return _guardianships_done(child, f"{parent.name} is gekoppeld aan {child.name}.")
     return _child_page(child, link_form=form, link_error=link_error, status=422)
 
 
-def _link_or_404(child_id, parent_id):
-    link = services.guardianship_or_none(child_id, parent_id)
-    if link is None:
+def _guardianship_or_404(child_id, parent_id):
+    guardianship = services.guardianship_or_none(child_id, parent_id)
+    if guardianship is None:
         abort(404)
-    return link
+    return guardianship
 
 
 @staff_bp.post("/leerlingen/<int:child_id>/ouders/<int:parent_id>")
 @admin_required
 def child_link_update(child_id, parent_id):
-    link = _link_or_404(child_id, parent_id)
+    guardianship = _guardianship_or_404(child_id, parent_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     read_only = request.form.get("read_only") == "1"
-    services.set_read_only(link, read_only, current_user)
+    services.set_read_only(guardianship, read_only, current_user)
     state = "alleen lezen" if read_only else "lezen en wijzigen"
-    return _links_done(link.child, f"{link.parent.name} heeft nu {state} voor {link.child.name}.")
+    child = guardianship.child
+    return _guardianships_done(child, f"{guardianship.parent.name} heeft nu {state} voor {child.name}.")
 
 
 @staff_bp.post("/leerlingen/<int:child_id>/ouders/<int:parent_id>/ontkoppelen")
 @admin_required
 def child_link_remove(child_id, parent_id):
-    link = _link_or_404(child_id, parent_id)
+    guardianship = _guardianship_or_404(child_id, parent_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    child, name = link.child, link.parent.name
-    services.unlink_parent(link, current_user)
-    return _links_done(child, f"{name} is niet meer gekoppeld aan {child.name}.")
+    child, name = guardianship.child, guardianship.parent.name
+    services.unlink_parent(guardianship, current_user)
+    return _guardianships_done(child, f"{name} is niet meer gekoppeld aan {child.name}.")
 
 
 # --- parents and staff -------------------------------------------------------------------------
@@ -274,7 +275,7 @@ def _person_page(user, form=None, error=None, status=200):
     return render_template(
         "admin/person_edit.html", user=user, form=form or PersonForm(obj=user), error=error,
         state=services.account_state(user), activation_sent=services.last_activation_sent(user),
-        children=sorted(user.guardianships, key=lambda link: person_sort_key(link.child)),
+        children=sorted(user.guardianships, key=lambda guardianship: person_sort_key(guardianship.child)),
     ), status
 
 
