@@ -128,7 +128,7 @@ def opened_key(event):
 
 # --- what a mail says --------------------------------------------------------------------------
 # The round's invitations, guardianships and booked times are read once per send run
-# (app.notifications.registry.cached), not once per mail.
+# (registry.cached), not once per mail.
 
 def _invitations(round_id):
     """{child id: invitation (child loaded)} of the round's invited current pupils."""
@@ -367,22 +367,26 @@ def render_info_changed(notice):
 
 
 register_kind(Kind(
-    name="meeting_opened", label="Oudergesprekken", timing="immediate", subject_type="meeting_round", preference="meetings",
+    name="meeting_opened", label="Oudergesprekken",
+    timing="immediate", subject_type="meeting_round", preference="meetings",
     recipients=opened_recipients, render=render_opened, key=opened_key,
     # Closed before the worker got to it (it was down): an invitation to book is no news.
     wanted=lambda round_: round_.is_open,
 ))
 register_kind(Kind(
-    name="meeting_final", label="Oudergesprekken: definitieve tijd", timing="immediate", subject_type="meeting_round", preference="meetings",
+    name="meeting_final", label="Oudergesprekken: definitieve tijd",
+    timing="immediate", subject_type="meeting_round", preference="meetings",
     recipients=final_recipients, render=render_final,
 ))
 register_kind(Kind(
-    name="meeting_changed", label="Oudergesprekken: gewijzigd", timing="immediate", subject_type="meeting_round", preference="meetings",
+    name="meeting_changed", label="Oudergesprekken: gewijzigd",
+    timing="immediate", subject_type="meeting_round", preference="meetings",
     recipients=changed_recipients, render=render_changed,
     key=lambda event: f"event:{event.id}",  # every change is news: one mail per event
 ))
 register_kind(Kind(
-    name=INFO_CHANGED, label="Oudergesprekken: nieuwe informatie", timing="immediate", subject_type="meeting_round", preference="meetings",
+    name=INFO_CHANGED, label="Oudergesprekken: nieuwe informatie",
+    timing="immediate", subject_type="meeting_round", preference="meetings",
     recipients=final_recipients, render=render_info_changed,
     # One mail per event: the service folds saves into one event until it is planned.
     key=lambda event: f"event:{event.id}",
