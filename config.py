@@ -120,10 +120,19 @@ class Config:
 
     # When the worker sends the evening and weekly batches (Europe/Amsterdam).
     BATCH_TIME = os.environ.get("BATCH_TIME", "17:30")
+    # The delivery ledger (app/jobs/ledger.py): seconds before each retry of a mail that
+    # could not go ("none": a failure is final at once), rows claimed per chunk, and how
+    # long a claim holds before a row of a sender that seems gone is sent again.
+    NOTIFY_RETRY_DELAYS = os.environ.get("NOTIFY_RETRY_DELAYS") or "60,300,900,3600,10800,21600"
+    NOTIFY_CHUNK_SIZE = int(os.environ.get("NOTIFY_CHUNK_SIZE") or "200")
+    NOTIFY_CLAIM_LEASE = int(os.environ.get("NOTIFY_CLAIM_LEASE") or "900")
 
     # Test-only: pretend it is this moment (app/clock.py), e.g. "2030-03-10 10:45" in
     # Amsterdam time. The worker reads it from its environment too. Never in production.
     PRETEND_NOW = os.environ.get("PRETEND_NOW") or None
+    # Test-only: the sender SIGKILLs the worker and itself after this many mails marked
+    # sent (app/jobs/testing.py), so a test can kill a worker mid-batch. Never in production.
+    TESTING_KILL_AFTER_SENT = int(os.environ.get("TESTING_KILL_AFTER_SENT") or "0") or None
 
 
 class TestConfig(Config):

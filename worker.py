@@ -8,6 +8,7 @@ import sys
 
 from app import create_app
 from app.jobs import get_queue, redis_connection, set_worker_app
+from app.jobs.schedules import register_schedules
 
 QUEUES = ["mail", "default"]
 
@@ -21,18 +22,13 @@ def main(argv=None):
     if not app.config.get("REDIS_URL"):
         print("REDIS_URL is niet ingesteld: zonder Redis draaien jobs direct in het webproces.", file=sys.stderr)
         return 2
-    set_worker_app(app)
+    set_worker_app(app)  # the one app every job runs in (app/jobs/__init__.py)
     from rq import Worker
 
     connection = redis_connection(app)
     queues = [get_queue(name, app) for name in QUEUES]
     worker = Worker(queues, connection=connection)
-    try:
-        from app.jobs.schedules import register_schedules
-    except ImportError:
-        register_schedules = None
-    if register_schedules:
-        register_schedules(app, connection, burst=args.burst)
+    register_schedules(app, connection, burst=args.burst)
     logging.getLogger("rq.worker").setLevel(logging.INFO)
     worker.work(with_scheduler=True, burst=args.burst)
     return 0

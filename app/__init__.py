@@ -36,6 +36,7 @@ def create_app(config=None, **overrides):
     from app import models  # noqa: F401  (registers every table)
 
     _register_blueprints(app)
+    _register_notification_kinds()
     _register_template_helpers(app)
     _register_security_headers(app)
     _register_error_pages(app)
@@ -113,6 +114,16 @@ def _register_blueprints(app):
             blueprint = getattr(module, attribute, None)
             if blueprint is not None:
                 app.register_blueprint(blueprint)
+
+
+def _register_notification_kinds():
+    """Fill the catalog of notification kinds (app/notifications/catalog.py): each module's
+    mail.py registers its kinds when imported (once per process), for the web process and
+    the worker alike."""
+    from app.albums import mail as _albums  # noqa: F401
+    from app.meetings import mail as _meetings  # noqa: F401
+    from app.messages import mail as _messages  # noqa: F401
+    from app.news import mail as _news  # noqa: F401
 
 
 def _register_template_helpers(app):

@@ -308,7 +308,7 @@ def test_worker_killed_mid_batch_then_restarted_every_mail_exactly_once(pipeline
     group = GroupFactory()
     people = parents_in(group, 12)
     make_album(ams(*WINTER, 9), groups=[group])
-    killed = workers.start(NOTIFY_TEST_KILL_AFTER_SENT="5", NOTIFY_CHUNK_SIZE="4")
+    killed = workers.start(TESTING_KILL_AFTER_SENT="5", NOTIFY_CHUNK_SIZE="4")
     enqueue_batch(at(WINTER, 17, 31))
     killed.wait(timeout=90)
     assert killed.returncode == -signal.SIGKILL, workers.logs()

@@ -16,7 +16,7 @@ from app.extensions import limiter
 from app.formatting import duration_nl
 from app.forms import ConfirmForm
 from app.htmx import is_htmx, render_page
-from app.models import NOTIFICATION_TYPES
+from app.notifications.catalog import preference_labels
 from app.notifications.services import preferences_for
 from app.people import numbers
 from app.people import services as people
@@ -183,14 +183,14 @@ def notifications():
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        enabled = {kind for kind in request.form.getlist("aan") if kind in NOTIFICATION_TYPES}
+        enabled = {kind for kind in request.form.getlist("aan") if kind in preference_labels()}
         services.save_notifications(current_user, enabled)
         saved = True
         if not is_htmx():
             flash("Uw keuzes voor e-mail zijn opgeslagen.", "success")
             return redirect(url_for("account.notifications"))
     return render_page("account/notifications.html", "account/_notifications_form.html",
-                       tab="notificaties", types=NOTIFICATION_TYPES, prefs=preferences_for(current_user),
+                       tab="notificaties", types=preference_labels(), prefs=preferences_for(current_user),
                        form=form, saved=saved)
 
 

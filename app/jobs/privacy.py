@@ -8,7 +8,7 @@ the parent's own data, not school news.
 """
 from app.extensions import db
 from app.jobs import job_app_context
-from app.jobs.mail import build_message, deliver
+from app.jobs.delivery import build_message, deliver
 
 
 def send_privacy_stricter(recipient_id, owner_type, owner_id, fields):

@@ -6,7 +6,7 @@ app/notifications/timing.py, in Europe/Amsterdam time, so the cron string itself
 time zone: the tick at 17:30:00 (CET or CEST alike) is the evening batch, on Wednesdays
 also the weekly digest; the other ticks send what is due at once (a spoedbericht posted
 after 17:30), retry failed sends, and catch up after the worker was down. Every run is
-idempotent (app/jobs/notifications.py), so two workers with two clocks do no harm.
+idempotent (app/jobs/notifications/), so two workers with two clocks do no harm.
 
 `python worker.py --burst` (tests, one-off draining) starts no clock.
 """
@@ -25,7 +25,7 @@ TICK_NAME = "ouderportaal-notifications-tick"
 
 def register_schedules(app, connection, burst=False):
     """Called by worker.py in the worker's main process before it starts working."""
-    # The worker's pid, for the test-only kill switch in app/jobs/notifications.py.
+    # The worker's pid, for the test-only kill switch in app/jobs/testing.py.
     os.environ["PORTAL_WORKER_PID"] = str(os.getpid())
     if burst:  # a burst worker drains the queues and stops: no clock, no catch-up tick
         return None

@@ -58,18 +58,25 @@ from app.models import (
     MeetingRound,
     MeetingSlot,
 )
-from app.notifications.registry import (
+from app.notifications.catalog import (
     Kind,
+    Preference,
     SubjectType,
-    cached,
-    notice_message,
     register_kind,
+    register_preference,
     register_subject_type,
 )
+from app.notifications.registry import cached, notice_message
+
+register_preference(Preference("meetings", "Oudergesprekken", position=50))
 
 MEETING_ROUND = register_subject_type(SubjectType(
-    "meeting_round", MeetingRound, "meetings.index", "round_id", "/oudergesprekken",
+    "meeting_round", MeetingRound, "meetings.index", "round_id", label="Oudergesprekken", position=40,
     managed=lambda user: MeetingRound.group_id.in_(taught_group_ids(user)),
+    # Opened rounds only (a concept mails nobody), with their group.
+    listed=lambda query: query.where(MeetingRound.status != "concept").options(joinedload(MeetingRound.group)),
+    shown_at=lambda round_: round_.opened_at or round_.created_at,
+    note=lambda round_: round_.group.label,
 ))
 
 
@@ -337,22 +344,26 @@ def render_info_changed(notice):
 
 
 register_kind(Kind(
-    name="meeting_opened", timing="immediate", subject_type="meeting_round", preference="meetings",
+    name="meeting_opened", label="Oudergesprekken",
+    timing="immediate", subject_type="meeting_round", preference="meetings",
     recipients=opened_recipients, render=render_opened, key=opened_key,
     # Closed before the worker got to it (it was down): an invitation to book is no news.
     wanted=lambda round_: round_.is_open,
 ))
 register_kind(Kind(
-    name="meeting_final", timing="immediate", subject_type="meeting_round", preference="meetings",
+    name="meeting_final", label="Oudergesprekken: definitieve tijd",
+    timing="immediate", subject_type="meeting_round", preference="meetings",
     recipients=final_recipients, render=render_final,
 ))
 register_kind(Kind(
-    name="meeting_changed", timing="immediate", subject_type="meeting_round", preference="meetings",
+    name="meeting_changed", label="Oudergesprekken: gewijzigd",
+    timing="immediate", subject_type="meeting_round", preference="meetings",
     recipients=changed_recipients, render=render_changed,
     key=lambda event: f"event:{event.id}",  # every change is news: one mail per event
 ))
 register_kind(Kind(
-    name=INFO_CHANGED, timing="immediate", subject_type="meeting_round", preference="meetings",
+    name=INFO_CHANGED, label="Oudergesprekken: nieuwe informatie",
+    timing="immediate", subject_type="meeting_round", preference="meetings",
     recipients=final_recipients, render=render_info_changed,
     # One mail per event: the service folds saves into one event until it is planned.
     key=lambda event: f"event:{event.id}",

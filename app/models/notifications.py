@@ -12,32 +12,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.models.base import utcnow
 
-__all__ = ["NotificationEvent", "NotificationPreference", "EVENT_KINDS", "NOTIFICATION_TYPES"]
+__all__ = ["NotificationEvent", "NotificationPreference"]
 
-# The switches of Mijn account > Notificaties (key -> label), all on by default.
-# Account mails (activation, password, e-mail change) cannot be switched off.
-NOTIFICATION_TYPES = {
-    "urgent": "Spoedberichten",
-    "messages": "Berichten en oproepen",
-    "news": "Nieuws",
-    "albums": "Nieuwe fotoalbums",
-    "meetings": "Oudergesprekken",
-}
-
-# kind -> the Notificaties switch (account mails cannot be switched off, so none here)
-EVENT_KINDS = {
-    "news": "news",                  # news item: weekly digest
-    "message": "messages",           # general message: weekly digest
-    "urgent_message": "urgent",      # spoedbericht: same day after 17:30
-    "album": "albums",               # new photo album: evening batch
-    "meeting_opened": "meetings",    # a meeting round opened: at once
-    "meeting_final": "meetings",     # final times on closing (.ics): at once
-    "meeting_changed": "meetings",   # teacher moved/cancelled a booking: at once
-    "meeting_info_changed": "meetings",  # information text or a room changed after opening: at once
-}
+# The kinds of events, the Notificaties switches and their labels are not here but in the
+# catalog (app/notifications/catalog.py), each registered by the mail.py of its module.
 
 
 class NotificationEvent(db.Model):
+    """Something to tell parents about; `kind` is a kind of the catalog."""
+
     __tablename__ = "notification_events"
     __table_args__ = (Index("ix_notification_events_pending", "dispatched_at", "kind"),)
 
@@ -62,7 +45,7 @@ class NotificationPreference(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))  # a key of NOTIFICATION_TYPES
+    kind: Mapped[str] = mapped_column(String(20))  # a Preference key of the catalog
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
@@ -78,7 +61,7 @@ class NotificationPreference(db.Model):
 #                         `--nothing left to tell (item deleted, switched off)--> skipped
 #
 # A row stays in "sending" only while a sender holds its claim; a claim of a dead process
-# (or one older than the lease) is handed back to "pending" (app/jobs/notifications.py).
+# (or one older than the lease) is handed back to "pending" (app/jobs/ledger.py).
 
 DELIVERY_STATES = {
     "pending": "In de wachtrij",
@@ -115,8 +98,8 @@ class NotificationDelivery(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    # An event kind (EVENT_KINDS) for a single notice, "digest" for the weekly digest, or
-    # "account:<kind>" for an account mail (activation, reset, ...; app/jobs/mail.py).
+    # A kind of the catalog for a single notice, "digest" for the weekly digest, or
+    # "account:<kind>" for an account mail (activation, reset, ...; app/jobs/account_mail.py).
     kind: Mapped[str] = mapped_column(String(60))
     # "album:12", "message:7" for a single item; the NotificationBatch key for a digest;
     # "job:<RQ job id>" or "mail:<random>" for an account mail.

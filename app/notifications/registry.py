@@ -1,110 +1,21 @@
-"""The per-kind registry of notification mails: who gets one, when, and what it says.
+"""What every notification kind shares: the audience, who is eligible, building the mail.
 
-Each event kind (EVENT_KINDS in app/models/notifications.py) that the dispatcher
-(app/jobs/notifications.py) handles is registered here with:
+The kinds themselves are in the catalog (app/notifications/catalog.py), each registered
+by the mail.py of its module; their `recipients`, `render` and `describe` use these:
 
-- `timing`: "immediate" (at once), "evening" (that day's 17:30 batch, at once when posted
-  after it) or "weekly" (one digest per parent, Wednesday after 17:30);
-- `subject_type`: what the event's subject_id points at (a `SubjectType` below);
-- `recipients(event, subject)`: a SELECT of user ids (the audience). The dispatcher
-  narrows it to parents with an activated, not deactivated account whose Notificaties
-  switch for `preference` is on, and inserts one ledger row per parent with one
-  INSERT ... SELECT, so a recipient list is never held in memory;
-- `render(notice)` (single notices): a PortalMessage (app/jobs/mail.py), or None for "nothing to say";
-  `notice_message()` builds one with the shared footer and List-Unsubscribe header;
-- `describe(subject)` (weekly kinds): the digest line {"title", "url", "label", "date"}.
-
-The content kinds are registered in app/notifications/kinds.py, the meeting kinds in
-app/meetings/mail.py (imported by kinds.py). An event kind that is not registered is
-simply left alone by the dispatcher.
+- `audience_parent_ids` / `item_audience`: a SELECT of the parents of an audience;
+- `eligible`: the planner's narrowing to parents who get notification mail of a type;
+- `notice_message`: a PortalMessage (app/jobs/message.py) with the shared footer and the
+  List-Unsubscribe header; `cached`: a value built once per send run, not once per mail;
+- `Notice` / `NoticeItem`: what a renderer gets.
 """
-from dataclasses import dataclass, field
-from typing import Callable
+from dataclasses import dataclass
 
 from flask import current_app, url_for
 from sqlalchemy import exists, select
 
-from app.extensions import db
-from app.jobs.mail import PortalMessage
+from app.jobs.message import PortalMessage
 from app.models import Child, Guardianship, NotificationPreference, Role, User
-
-TIMINGS = ("immediate", "evening", "weekly")
-
-
-@dataclass(frozen=True)
-class SubjectType:
-    """What a notice can be about, and where a parent reads it in the portal."""
-
-    name: str
-    model: type
-    endpoint: str        # parent-side detail page
-    id_arg: str          # its URL argument
-    index_path: str      # fallback link when the endpoint is not there (module off)
-    # Beheer > E-mail: a WHERE clause (user -> clause) for the subjects a staff member
-    # manages; None: app.access.managed_clause (school-wide-or-group items).
-    managed: Callable | None = None
-
-    def load(self, ids):
-        """{id: object} for these ids (one query); deleted ones are simply missing."""
-        ids = sorted(set(ids))
-        if not ids:
-            return {}
-        rows = db.session.scalars(select(self.model).where(self.model.id.in_(ids)))
-        return {row.id: row for row in rows}
-
-    def url(self, subject_id):
-        def build():
-            if self.endpoint in current_app.view_functions:
-                return url_for(self.endpoint, _external=True, **{self.id_arg: subject_id})
-            return portal_url() + self.index_path
-        return cached(("url", self.name, subject_id), build)
-
-
-@dataclass(frozen=True)
-class Kind:
-    name: str
-    timing: str
-    subject_type: str
-    recipients: Callable
-    preference: str | None = None
-    render: Callable | None = None
-    describe: Callable | None = None
-    # Leave the event for a later batch (e.g. a news item published in the future).
-    ready: Callable = field(default=lambda subject, now: True)
-    # Still worth a notice at all (e.g. a general message that became a spoedbericht
-    # gets the spoedbericht mail, not a digest line as well).
-    wanted: Callable = field(default=lambda subject: True)
-    # The ledger key of a single notice. Default "<subject type>:<id>": one notice per
-    # item per parent, however many events. A kind whose every event is news of its own
-    # (a teacher moving a booking twice) returns e.g. f"event:{event.id}".
-    key: Callable | None = None
-
-    def key_for(self, event):
-        return self.key(event) if self.key else f"{event.subject_type}:{event.subject_id}"
-
-
-SUBJECT_TYPES: dict[str, SubjectType] = {}
-KINDS: dict[str, Kind] = {}
-
-
-def register_subject_type(subject_type):
-    SUBJECT_TYPES[subject_type.name] = subject_type
-    return subject_type
-
-
-def register_kind(kind):
-    if kind.timing not in TIMINGS:
-        raise ValueError(f"unknown timing {kind.timing!r}")
-    if kind.timing == "weekly" and kind.describe is None:
-        raise ValueError("a weekly kind needs describe()")
-    if kind.timing != "weekly" and kind.render is None:
-        raise ValueError("a single-notice kind needs render()")
-    KINDS[kind.name] = kind
-    return kind
-
-
-def kinds_with(timing):
-    return [name for name, kind in KINDS.items() if kind.timing == timing]
 
 
 # --- recipients ------------------------------------------------------------------------------
@@ -176,11 +87,7 @@ def portal_url():
 
 def notifications_url():
     """Mijn account > Notificaties: where a parent switches these mails off."""
-    def build():
-        if "account.notifications" in current_app.view_functions:
-            return url_for("account.notifications", _external=True)
-        return portal_url() + "/account/notificaties"
-    return cached(("notifications",), build)
+    return cached(("notifications",), lambda: url_for("account.notifications", _external=True))
 
 
 def render_mail_template(name, context):
@@ -211,7 +118,7 @@ def notice_message(recipient, subject, template, school_name, **context):
 
 @dataclass
 class NoticeItem:
-    kind: Kind
+    kind: object                    # its Kind (app/notifications/catalog.py)
     subject_type: str
     subject: object                 # the loaded model object (news item, message, album, ...)
     event: object | None = None     # the NotificationEvent (its payload), if still there

@@ -1,8 +1,14 @@
-"""Recording what the worker will mail. Nothing is sent from a web request."""
-from app.extensions import db
+"""Recording what the worker will mail, the parents' switches, and Beheer > E-mail.
+
+Nothing is sent from a web request. What a kind is (its label, preference, subject type,
+timing) is read from the catalog (app/notifications/catalog.py), which create_app fills.
+"""
 from sqlalchemy import select
 
-from app.models import EVENT_KINDS, NOTIFICATION_TYPES, NotificationEvent, NotificationPreference
+from app.extensions import db
+from app.jobs.account_mail import ACCOUNT_MAILS, ACCOUNT_PREFIX
+from app.models import NotificationEvent, NotificationPreference
+from app.notifications import catalog
 
 
 def record_event(kind, subject_type, subject_id, actor=None, **payload):
@@ -11,7 +17,7 @@ def record_event(kind, subject_type, subject_id, actor=None, **payload):
     The worker picks it up at the right time for its kind (SPEC.md, E-mail) and sends
     one mail per recipient; see app/jobs for the schedule and the delivery ledger.
     """
-    if kind not in EVENT_KINDS:
+    if kind not in catalog.KINDS:
         raise ValueError(f"unknown notification kind: {kind}")
     event = NotificationEvent(
         kind=kind,
@@ -30,12 +36,12 @@ def preferences_for(user):
         pref.kind: pref.enabled
         for pref in db.session.scalars(select(NotificationPreference).where(NotificationPreference.user_id == user.id))
     }
-    return {key: stored.get(key, True) for key in NOTIFICATION_TYPES}
+    return {key: stored.get(key, True) for key in catalog.preference_labels()}
 
 
 def set_preference(user, kind, enabled):
     """Switch one type on or off (caller commits)."""
-    if kind not in NOTIFICATION_TYPES:
+    if kind not in catalog.PREFERENCES:
         raise ValueError(f"unknown notification type: {kind}")
     pref = db.session.scalar(
         select(NotificationPreference).where(NotificationPreference.user_id == user.id, NotificationPreference.kind == kind)
@@ -49,15 +55,6 @@ def set_preference(user, kind, enabled):
 # --- Beheer > E-mail: what went out, what failed, retrying ------------------------------------
 
 PENDING_STATES = ("pending", "sending")
-
-
-def _registry():
-    """The registry with every kind registered: a web process never imports the
-    dispatcher, so the kinds module is imported here (once; later calls are a dict hit)."""
-    from app.notifications import kinds  # noqa: F401  (registers the kinds)
-    from app.notifications import registry
-
-    return registry
 
 
 def _managed(user, subject_type):
@@ -83,7 +80,7 @@ def _managed_subject_clause(user):
     return or_(false(), *[
         and_(Item.subject_type == name,
              Item.subject_id.in_(select(subject.model.id).where(_managed(user, subject))))
-        for name, subject in _registry().SUBJECT_TYPES.items()
+        for name, subject in catalog.SUBJECT_TYPES.items()
     ])
 
 
@@ -124,7 +121,7 @@ def _waiting_since(subject_type, subject_ids, published=None):
             NotificationEvent.dispatched_at.is_(None),
         )
     ):
-        kind = _registry().KINDS.get(event.kind)
+        kind = catalog.KINDS.get(event.kind)
         if kind is not None:
             since = max(event.created_at, (published or {}).get(event.subject_id) or event.created_at)
             moment = due_at(kind.timing, since)
@@ -133,31 +130,26 @@ def _waiting_since(subject_type, subject_ids, published=None):
 
 
 def mail_overview(user, limit=20):
-    """Per subject type (messages, albums, news, meeting rounds): the latest items this
-    staff member manages, each with its mail counts (for a round: every meeting mail of
-    it together, opened, final times and changes). A bounded number of queries."""
-    from sqlalchemy.orm import joinedload
-
-    subject_types = _registry().SUBJECT_TYPES
+    """Per subject type of the catalog (messages, albums, news, meeting rounds): the latest
+    items this staff member manages, each with its mail counts (for a round: every meeting
+    mail of it together, opened, final times and changes). A bounded number of queries."""
     sections = []
-    for name, label in (("message", "Berichten"), ("album", "Fotoalbums"), ("news", "Nieuws"),
-                        ("meeting_round", "Oudergesprekken")):
-        subject = subject_types.get(name)
-        if subject is None:
-            continue
+    for subject in catalog.overview_subject_types():
         model = subject.model
-        order = getattr(model, "published_at", None) or model.created_at
-        query = select(model).where(_managed(user, subject)).order_by(order.desc(), model.id.desc()).limit(limit)
-        if name == "meeting_round":  # opened rounds only (a concept mails nobody), with their group
-            query = query.where(model.status != "concept").options(joinedload(model.group))
+        query = (select(model).where(_managed(user, subject))
+                 .order_by(subject.order_column.desc(), model.id.desc()).limit(limit))
+        if subject.listed is not None:
+            query = subject.listed(query)
         items = db.session.scalars(query).all()
         ids = [item.id for item in items]
-        counts = mail_counts(name, ids)
-        waiting = _waiting_since(name, ids, {item.id: getattr(item, "published_at", None) for item in items})
+        counts = mail_counts(subject.name, ids)
+        waiting = _waiting_since(subject.name, ids, {item.id: getattr(item, "published_at", None) for item in items})
         sections.append({
-            "name": name,
-            "label": label,
-            "rows": [{"item": item, "counts": counts[item.id], "waiting": waiting.get(item.id)} for item in items],
+            "name": subject.name,
+            "label": subject.label,
+            "rows": [{"item": item, "counts": counts[item.id], "waiting": waiting.get(item.id),
+                      "shown_at": subject.shown_at(item), "badge": subject.badge(item), "note": subject.note(item)}
+                     for item in items],
         })
     return sections
 
@@ -170,7 +162,7 @@ def failed_deliveries(user, limit=100):
 
     from app.models import NotificationDelivery as Delivery
 
-    subject_types = _registry().SUBJECT_TYPES
+    subject_types = catalog.SUBJECT_TYPES
     rows = db.session.scalars(
         select(Delivery)
         .where(Delivery.state == "failed", _visible_clause(user))
@@ -195,9 +187,6 @@ def failed_deliveries(user, limit=100):
     return result
 
 
-ACCOUNT_PREFIX = "account:"
-
-
 def _visible_clause(user):
     """Ledger rows a staff member may see: those about content they manage, and for the
     office also the account mails (activation, reset, ...), which are about no item."""
@@ -216,11 +205,9 @@ def _visible_clause(user):
 def kind_label(kind):
     """What Beheer > E-mail calls a ledger kind."""
     if kind.startswith(ACCOUNT_PREFIX):
-        from app.jobs.mail import ACCOUNT_MAILS
-
         spec = ACCOUNT_MAILS.get(kind[len(ACCOUNT_PREFIX):])
         return spec.label if spec else "Accountmail"
-    return KIND_LABELS.get(kind, kind)
+    return catalog.kind_label(kind)
 
 
 def account_mail_overview(user, days=30, limit=50):
@@ -255,19 +242,6 @@ def account_mail_overview(user, days=30, limit=50):
     ).all()
     return {"days": days, "counts": sorted(counts.items()),
             "waiting": [{"delivery": row, "what": kind_label(row.kind)} for row in waiting]}
-
-
-KIND_LABELS = {
-    "urgent_message": "Spoedbericht",
-    "message": "Bericht",
-    "news": "Nieuws",
-    "album": "Nieuw fotoalbum",
-    "meeting_opened": "Oudergesprekken",
-    "meeting_final": "Oudergesprekken: definitieve tijd",
-    "meeting_changed": "Oudergesprekken: gewijzigd",
-    "meeting_info_changed": "Oudergesprekken: nieuwe informatie",
-    "digest": "Weekoverzicht",
-}
 
 
 def delivery_for_staff(user, delivery_id):

@@ -130,7 +130,6 @@ def _save_levels(actor, owner_type, owner, fields, chosen):
 def _mail_parents(owner_type, owner, changes):
     """After the commit: each parent concerned hears that the school made a choice stricter."""
     from app.jobs import enqueue
-    from app.jobs.privacy import send_privacy_stricter
 
     if owner_type == "user":
         recipients = [owner.id]
@@ -139,7 +138,8 @@ def _mail_parents(owner_type, owner, changes):
             select(Guardianship.parent_id).where(Guardianship.child_id == owner.id).order_by(Guardianship.parent_id)))
     fields = [[name, old, new] for name, (old, new) in changes.items()]
     for recipient_id in recipients:
-        enqueue(send_privacy_stricter, recipient_id, owner_type, owner.id, fields)
+        # By dotted path: the job imports this package (its field labels).
+        enqueue("app.jobs.privacy.send_privacy_stricter", recipient_id, owner_type, owner.id, fields)
 
 
 def _save(actor, owner_type, owner, fields, chosen):
