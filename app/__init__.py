@@ -1,4 +1,6 @@
 """The application factory: extensions, blueprints, error pages, security headers, CLI."""
+import importlib
+import importlib.util
 import logging
 import os
 from pathlib import Path
@@ -110,6 +112,11 @@ def _register_blueprints(app):
 
     for module in (auth, home, account, staff, children, groups, news, agenda, documents, messages,
                    albums, meetings, notifications, admin):
+        # The views register on the package's blueprints when imported; only the factory
+        # imports them (the architecture contracts check that nothing else does).
+        for views in ("routes", "staff_routes"):
+            if importlib.util.find_spec(f"{module.__name__}.{views}") is not None:
+                importlib.import_module(f"{module.__name__}.{views}")
         for attribute in ("bp", "staff_bp"):
             blueprint = getattr(module, attribute, None)
             if blueprint is not None:

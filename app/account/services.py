@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.audit import record_change
-from app.auth import services as auth_services
+from app.auth import tokens
 from app.extensions import db
 from app.jobs import enqueue
 from app.jobs.mail import send_account_mail
@@ -47,15 +47,15 @@ def request_login_change(user):
     from app.email_address import AddressError, normalise_address
 
     try:  # an address stored before the address rule (app/email_address.py) may not be mailable
-        new_login = auth_services.normalise_login(normalise_address(user.email))
+        new_login = tokens.normalise_login(normalise_address(user.email))
     except AddressError as exc:
         return exc.message
     if new_login == user.login_name:
         return "Uw inlognaam is al gelijk aan uw e-mailadres."
-    if auth_services.login_name_taken(new_login, exclude_user_id=user.id):
+    if tokens.login_name_taken(new_login, exclude_user_id=user.id):
         return LOGIN_NAME_UNAVAILABLE
-    auth_services._expire_open_tokens(user, "email")
-    raw = auth_services.issue_token(user, "email", current_app.config["EMAIL_CHANGE_TOKEN_HOURS"],
+    tokens._expire_open_tokens(user, "email")
+    raw = tokens.issue_token(user, "email", current_app.config["EMAIL_CHANGE_TOKEN_HOURS"],
                                     new_email=new_login)
     db.session.commit()
     enqueue(send_account_mail, user.id, "email", raw, to=new_login)
@@ -65,11 +65,11 @@ def request_login_change(user):
 def confirm_login_change(token):
     """Use a confirmation token: returns (user, error). The login name moves on success."""
     user = token.user
-    new_login = auth_services.normalise_login(token.new_email)
+    new_login = tokens.normalise_login(token.new_email)
     old_login = user.login_name
-    if auth_services.login_name_taken(new_login, exclude_user_id=user.id):
+    if tokens.login_name_taken(new_login, exclude_user_id=user.id):
         return user, LOGIN_NAME_UNAVAILABLE
-    if not auth_services._consume(token):
+    if not tokens._consume(token):
         return user, "Deze link is al gebruikt."
     user.login_name = new_login
     record_change(user, "user", user.id, "inlognaam", ["login_name"])

@@ -3,5 +3,3 @@ the new school year, settings and the audit log. Office (beheerder) only."""
 from flask import Blueprint
 
 staff_bp = Blueprint("admin", __name__, url_prefix="/beheer/school")
-
-from app.admin import staff_routes  # noqa: E402,F401

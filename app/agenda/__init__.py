@@ -4,5 +4,3 @@ from flask import Blueprint
 
 bp = Blueprint("agenda", __name__, url_prefix="/agenda")
 staff_bp = Blueprint("staff_agenda", __name__, url_prefix="/beheer/agenda")
-
-from app.agenda import routes, staff_routes  # noqa: E402,F401

@@ -7,5 +7,3 @@ from flask import Blueprint
 
 bp = Blueprint("albums", __name__, url_prefix="/fotoalbums")
 staff_bp = Blueprint("staff_albums", __name__, url_prefix="/beheer/fotoalbums")
-
-from app.albums import routes, staff_routes  # noqa: E402,F401

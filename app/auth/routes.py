@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from app.auth import bp, services, sessions
 from app.auth.forms import LoginForm, NewPasswordForm, ResetRequestForm
-from app.auth.services import TOKEN_MESSAGES
+from app.auth.tokens import TOKEN_MESSAGES
 from app.extensions import limiter, submitted_login_name
 
 LOGIN_FAILED = "Gebruikersnaam of wachtwoord onjuist."

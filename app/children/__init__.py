@@ -4,5 +4,3 @@ from flask import Blueprint
 
 bp = Blueprint("children", __name__, url_prefix="/kinderen")
 staff_bp = Blueprint("staff_notes", __name__, url_prefix="/beheer/notities")
-
-from app.children import routes, staff_routes  # noqa: E402,F401

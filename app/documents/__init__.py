@@ -4,5 +4,3 @@ from flask import Blueprint
 
 bp = Blueprint("documents", __name__, url_prefix="/documenten")
 staff_bp = Blueprint("staff_documents", __name__, url_prefix="/beheer/documenten")
-
-from app.documents import routes, staff_routes  # noqa: E402,F401

@@ -4,5 +4,3 @@ photos, with the same privacy check."""
 from flask import Blueprint
 
 bp = Blueprint("groups", __name__, url_prefix="/groepen")
-
-from app.groups import routes  # noqa: E402,F401

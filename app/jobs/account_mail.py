@@ -162,7 +162,7 @@ def _reissue(user, purpose, address):
     The first mail's raw token was never stored (only its hash is), so a retry cannot send
     it again; the open links of that purpose are closed and a new one is issued, as
     "opnieuw versturen" does for an activation."""
-    from app.auth import services as auth
+    from app.auth import tokens as auth
 
     if purpose == "activate" and user.is_activated:
         return None, "Het account is inmiddels geactiveerd."

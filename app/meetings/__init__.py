@@ -11,5 +11,3 @@ from flask import Blueprint
 
 bp = Blueprint("meetings", __name__, url_prefix="/oudergesprekken")
 staff_bp = Blueprint("staff_meetings", __name__, url_prefix="/beheer/oudergesprekken")
-
-from app.meetings import routes, staff_routes  # noqa: E402,F401

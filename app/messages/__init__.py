@@ -6,5 +6,3 @@ from flask import Blueprint
 
 bp = Blueprint("messages", __name__, url_prefix="/berichten")
 staff_bp = Blueprint("staff_messages", __name__, url_prefix="/beheer/berichten")
-
-from app.messages import routes, staff_routes  # noqa: E402,F401

@@ -3,5 +3,3 @@ from flask import Blueprint
 
 bp = Blueprint("news", __name__, url_prefix="/nieuws")
 staff_bp = Blueprint("staff_news", __name__, url_prefix="/beheer/nieuws")
-
-from app.news import routes, staff_routes  # noqa: E402,F401

@@ -13,5 +13,3 @@ many mails went out, failed or wait, and retrying a failed one.
 from flask import Blueprint
 
 staff_bp = Blueprint("staff_mail", __name__, url_prefix="/beheer/e-mail")
-
-from app.notifications import staff_routes  # noqa: E402,F401

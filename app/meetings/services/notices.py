@@ -7,6 +7,7 @@ from sqlalchemy import delete, select, update
 
 from app import clock
 from app.extensions import db
+from app.jobs import enqueue
 from app.meetings.rules import INFO_CHANGED
 from app.meetings.times import upcoming
 from app.models import NotificationEvent
@@ -19,13 +20,8 @@ def send_at_once():
     """After commit: let the notification dispatcher send the recorded meeting event now
     (never inside the transaction). If Redis is unreachable the event stays recorded and
     the worker's minute tick sends it."""
-    # Imported here: app.jobs.notifications imports the notification kinds, and with them
-    # app/meetings/mail.py and so this package (app/meetings/__init__.py loads the routes).
-    from app.jobs import enqueue
-    from app.jobs.notifications import dispatch_now
-
     try:
-        enqueue(dispatch_now)
+        enqueue("app.jobs.notifications.dispatch_now")  # by path: the web process need not load the dispatcher
     except Exception:  # noqa: BLE001
         log.exception("Could not enqueue the notification dispatcher for a meeting mail")
 
