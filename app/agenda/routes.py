@@ -11,7 +11,7 @@ from app.formatting import month_nl
 from app.htmx import is_htmx, render_page
 from app.models import AgendaItem
 from app.pagecache import cached_page
-from app.request_input import db_int
+from app.pagination import page_number
 
 
 @bp.app_template_filter("maand")
@@ -19,10 +19,6 @@ def month_filter(value):
     """"september 2026" -> "September 2026" (a heading)."""
     text = month_nl(value)
     return text[:1].upper() + text[1:]
-
-
-def _page_number():
-    return request.args.get("pagina", 1, type=db_int) or 1
 
 
 def _feed_context():
@@ -38,7 +34,7 @@ def _feed_context():
 @cached_page
 @login_required
 def index():
-    listing = services.upcoming_page(current_user, _page_number())
+    listing = services.upcoming_page(current_user, page_number())
     return render_page("agenda/index.html", listing=listing, months=services.by_month(listing.items),
                        earlier=False, **_feed_context())
 
@@ -47,7 +43,7 @@ def index():
 @cached_page
 @login_required
 def earlier():
-    listing = services.earlier_page(current_user, _page_number())
+    listing = services.earlier_page(current_user, page_number())
     return render_page("agenda/index.html", listing=listing, months=services.by_month(listing.items),
                        earlier=True, **_feed_context())
 
@@ -94,7 +90,7 @@ def feed(token):
 @staff_required
 def manage():
     earlier = request.args.get("eerder") == "1"
-    listing = services.managed_page(current_user, _page_number(), earlier=earlier)
+    listing = services.managed_page(current_user, page_number(), earlier=earlier)
     return render_page("agenda/staff_index.html", listing=listing, earlier=earlier)
 
 

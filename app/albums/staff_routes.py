@@ -8,13 +8,13 @@ from app.albums.forms import AlbumDetailsForm, AlbumForm, PhotosForm
 from app.audience import AudienceError, check_form_audience, prepare_audience
 from app.htmx import render_page
 from app.models import Album
-from app.request_input import db_int
+from app.pagination import page_number
 
 
 @staff_bp.get("")
 @staff_required
 def index():
-    listing = services.managed_albums(current_user, request.args.get("pagina", 1, type=db_int))
+    listing = services.managed_albums(current_user, page_number())
     return render_page("albums/staff_index.html", listing=listing)
 
 

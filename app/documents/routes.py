@@ -9,7 +9,7 @@ from app.documents.forms import DocumentForm
 from app.htmx import render_page
 from app.models import Document
 from app.pagecache import cached_page
-from app.request_input import db_int
+from app.pagination import page_number
 from app.storage import UploadError
 
 
@@ -52,7 +52,7 @@ def download(document_id):
 @staff_bp.get("/", endpoint="index")
 @staff_required
 def manage():
-    listing = services.managed_page(current_user, request.args.get("pagina", 1, type=db_int) or 1)
+    listing = services.managed_page(current_user, page_number())
     return render_page("documents/staff_index.html", listing=listing)
 
 

@@ -1,5 +1,5 @@
 """Berichten in Beheer: teachers for their groups, the office for the whole school."""
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, url_for
 from flask_login import current_user
 
 from app.access import managed_item_for, staff_required
@@ -9,13 +9,13 @@ from app.messages import services, staff_bp
 from app.messages.forms import MessageForm
 from app.news.markdown import render_markdown
 from app.models import Message
-from app.request_input import db_int
+from app.pagination import page_number
 
 
 @staff_bp.get("")
 @staff_required
 def index():
-    listing = services.managed_messages(current_user, request.args.get("pagina", 1, type=db_int))
+    listing = services.managed_messages(current_user, page_number())
     return render_page("messages/staff_index.html", listing=listing)
 
 

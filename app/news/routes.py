@@ -10,12 +10,8 @@ from app.news import bp, services, staff_bp
 from app.news.forms import NewsForm
 from app.news.markdown import plain_excerpt, render_markdown
 from app.pagecache import cached_page
-from app.request_input import db_int
+from app.pagination import page_number
 from app.storage import UploadError, send_image
-
-
-def _page_number():
-    return request.args.get("pagina", 1, type=db_int) or 1
 
 
 @bp.app_template_filter("markdown")
@@ -34,7 +30,7 @@ def excerpt_filter(text, length=220):
 @cached_page
 @login_required
 def index():
-    listing = services.news_page(current_user, _page_number())
+    listing = services.news_page(current_user, page_number())
     if not listing.items and listing.page > 1:
         abort(404)
     return render_page("news/index.html", listing=listing)
@@ -63,7 +59,7 @@ def image(item_id, thumb=False):
 @staff_bp.get("/", endpoint="index")
 @staff_required
 def manage():
-    listing = services.managed_news_page(current_user, _page_number())
+    listing = services.managed_news_page(current_user, page_number())
     return render_page("news/staff_index.html", listing=listing, now=utcnow())
 
 
