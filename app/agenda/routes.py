@@ -7,18 +7,10 @@ from app.agenda import bp, services, staff_bp
 from app.agenda.forms import AgendaForm
 from app.audience import AudienceError, check_form_audience, prepare_audience
 from app.extensions import limiter
-from app.formatting import month_nl
 from app.htmx import is_htmx, render_page
 from app.models import AgendaItem
 from app.pagecache import cached_page
 from app.pagination import page_number
-
-
-@bp.app_template_filter("maand")
-def month_filter(value):
-    """"september 2026" -> "September 2026" (a heading)."""
-    text = month_nl(value)
-    return text[:1].upper() + text[1:]
 
 
 def _feed_context():

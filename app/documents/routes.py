@@ -13,17 +13,6 @@ from app.pagination import page_number
 from app.storage import UploadError
 
 
-@bp.app_template_filter("bestandsgrootte")
-def size_filter(size_bytes):
-    return files.size_label(size_bytes)
-
-
-@bp.app_template_global("document_kind_label")
-def kind_label(kind):
-    found = files.KINDS.get(kind)
-    return found.label if found else kind
-
-
 # --- parents' side ---------------------------------------------------------------------
 
 @bp.get("/")

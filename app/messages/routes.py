@@ -6,7 +6,7 @@ from app.access import can_manage, item_for
 from app.htmx import is_htmx, render_page
 from app.messages import bp, services
 from app.messages.forms import ReplyForm
-from app.news.markdown import render_markdown
+from app.markdown import render_markdown
 from app.models import Message
 from app.pagecache import cached_page
 from app.pagination import page_number

@@ -7,7 +7,7 @@ from app.audience import AudienceError, check_form_audience, prepare_audience
 from app.htmx import render_page
 from app.messages import services, staff_bp
 from app.messages.forms import MessageForm
-from app.news.markdown import render_markdown
+from app.markdown import render_markdown
 from app.models import Message
 from app.pagination import page_number
 

@@ -68,7 +68,7 @@ class NewsItem(_Audience, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
-    # Markdown source; rendered and sanitised on display (app/news/markdown.py).
+    # Markdown source; rendered and sanitised on display (app/markdown.py).
     body: Mapped[str] = mapped_column(Text, default="")
     image_id: Mapped[int | None] = mapped_column(ForeignKey("stored_images.id", ondelete="SET NULL"))
     # Naive UTC. Parents see an item only from this moment on.

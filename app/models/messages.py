@@ -29,7 +29,7 @@ class Message(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
-    # Markdown source; rendered and sanitised on display (app/messages/services.py).
+    # Markdown source; rendered and sanitised on display (app/markdown.py).
     text: Mapped[str] = mapped_column(Text, default="")
     school_wide: Mapped[bool] = mapped_column(Boolean, default=False)
     # Spoedbericht: on top of Home and mailed the same evening.

@@ -4,24 +4,14 @@ from flask_login import current_user, login_required
 
 from app.access import managed_item_for, staff_required
 from app.audience import AudienceError, check_form_audience, prepare_audience
+from app.clock import to_local
 from app.htmx import render_page
 from app.models import NewsItem, utcnow
 from app.news import bp, services, staff_bp
 from app.news.forms import NewsForm
-from app.news.markdown import plain_excerpt, render_markdown
 from app.pagecache import cached_page
 from app.pagination import page_number
 from app.storage import UploadError, send_image
-
-
-@bp.app_template_filter("markdown")
-def markdown_filter(text):
-    return render_markdown(text)
-
-
-@bp.app_template_filter("uittreksel")
-def excerpt_filter(text, length=220):
-    return plain_excerpt(text, length)
 
 
 # --- parents' side ---------------------------------------------------------------------
@@ -92,7 +82,7 @@ def create():
     form = NewsForm()
     prepare_audience(form, current_user)
     if not form.is_submitted():
-        form.published_at.data = services.utc_to_local(utcnow()).replace(second=0, microsecond=0)
+        form.published_at.data = to_local(utcnow()).replace(tzinfo=None, second=0, microsecond=0)
     item = _save(form)
     if item is not None:
         flash("Het nieuwsbericht is geplaatst." if item.is_published
@@ -108,7 +98,7 @@ def edit(item_id):
     form = NewsForm(obj=item)
     prepare_audience(form, current_user, item)
     if not form.is_submitted():
-        form.published_at.data = services.utc_to_local(item.published_at).replace(second=0, microsecond=0)
+        form.published_at.data = to_local(item.published_at).replace(tzinfo=None, second=0, microsecond=0)
     if _save(form, item) is not None:
         flash("Het nieuwsbericht is gewijzigd.", "success")
         return redirect(url_for("staff_news.index"))
