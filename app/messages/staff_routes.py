@@ -3,7 +3,7 @@ from flask import flash, redirect, url_for
 from flask_login import current_user
 
 from app.access import managed_item_for, staff_required
-from app.audience import AudienceError, check_form_audience, prepare_audience
+from app.audience import prepare_audience, save_audience_form
 from app.htmx import render_page
 from app.messages import services, staff_bp
 from app.messages.forms import MessageForm
@@ -21,21 +21,15 @@ def index():
 
 def _save(form, message=None):
     """Validate and store; returns the message, or None with the errors on the form."""
-    if not form.is_submitted():
-        return None
-    # Both checks run, so every problem shows at once.
-    if not (form.validate() & check_form_audience(form, current_user)):
-        return None
-    fields = dict(title=form.title.data, text=form.text.data, school_wide=form.school_wide.data,
-                  group_ids=form.groups.data, urgent=form.urgent.data, replies_allowed=form.replies_allowed.data)
-    try:
+    def store(**audience):
+        fields = dict(title=form.title.data, text=form.text.data, urgent=form.urgent.data,
+                      replies_allowed=form.replies_allowed.data, **audience)
         if message is None:
             return services.create_message(current_user, **fields)
         services.update_message(current_user, message, **fields)
         return message
-    except AudienceError as error:
-        form.groups.errors = [*form.groups.errors, str(error)]
-    return None
+
+    return save_audience_form(form, current_user, store)
 
 
 @staff_bp.route("/nieuw", methods=["GET", "POST"])

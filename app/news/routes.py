@@ -3,7 +3,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from app.access import managed_item_for, staff_required
-from app.audience import AudienceError, check_form_audience, prepare_audience
+from app.audience import prepare_audience, save_audience_form
 from app.clock import to_local
 from app.htmx import render_page
 from app.models import NewsItem, utcnow
@@ -55,25 +55,14 @@ def manage():
 
 def _save(form, item=None):
     """Validate and store; returns the item, or None with the errors on the form."""
-    if not form.is_submitted():
-        return None
-    # Both checks run, so every problem shows at once.
-    if not (form.validate() & check_form_audience(form, current_user)):
-        return None
-    fields = dict(
-        title=form.title.data, body=form.body.data, published_at=form.published_at.data,
-        school_wide=form.school_wide.data, group_ids=form.groups.data,
-        image_file=request.files.get(form.image.name),
-    )
-    try:
+    def store(**audience):
+        fields = dict(title=form.title.data, body=form.body.data, published_at=form.published_at.data,
+                      image_file=request.files.get(form.image.name), **audience)
         if item is None:
             return services.create_news(current_user, **fields)
         return services.update_news(current_user, item, remove_image=form.remove_image.data, **fields)
-    except AudienceError as error:
-        form.groups.errors = [*form.groups.errors, str(error)]
-    except UploadError as error:
-        form.image.errors = [*form.image.errors, str(error)]
-    return None
+
+    return save_audience_form(form, current_user, store, {UploadError: form.image})
 
 
 @staff_bp.route("/nieuw", methods=["GET", "POST"])
