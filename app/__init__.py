@@ -134,16 +134,28 @@ def _register_notification_kinds():
 
 
 def _register_template_helpers(app):
-    from app import formatting, names
+    """Every Jinja filter and global of the templates, here and nowhere else."""
+    from app import formatting, markdown, names
+    from app.documents import files
     from app.menu import menu_for, staff_sections
 
-    app.jinja_env.filters["datum"] = formatting.date_nl
-    app.jinja_env.filters["datum_kort"] = formatting.date_short_nl
-    app.jinja_env.filters["tijd"] = formatting.time_nl
-    app.jinja_env.filters["datumtijd"] = formatting.datetime_nl
-    # Names of people: the one display function and the one order (app/names.py).
-    app.jinja_env.filters["op_naam"] = names.sorted_by_name
+    app.jinja_env.filters.update({
+        # Dates and times in Dutch, in Amsterdam time (app/formatting.py).
+        "datum": formatting.date_nl,
+        "datum_kort": formatting.date_short_nl,
+        "tijd": formatting.time_nl,
+        "datumtijd": formatting.datetime_nl,
+        "maand": formatting.month_heading_nl,
+        # Texts of news items and messages: sanitised Markdown (app/markdown.py).
+        "markdown": markdown.render_markdown,
+        "uittreksel": markdown.plain_excerpt,
+        # Names of people: the one display function and the one order (app/names.py).
+        "op_naam": names.sorted_by_name,
+        # Documenten: "240 kB", "1,4 MB" (app/documents/files.py).
+        "bestandsgrootte": files.size_label,
+    })
     app.jinja_env.globals["display_name"] = names.display_name
+    app.jinja_env.globals["document_kind_label"] = files.kind_label
 
     @app.context_processor
     def portal_context():

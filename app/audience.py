@@ -1,6 +1,6 @@
 """Choosing who an item is for (the whole school or groups) in the staff forms of
-Nieuws, Agenda and Documenten: the form field, the choices a staff member has, and
-turning a checked choice into the item's audience.
+Nieuws, Agenda, Documenten, Berichten and Fotoalbums: the form field, the choices a staff
+member has, saving such a form, and turning a checked choice into the item's audience.
 
 Whether a choice is allowed is decided by app/access.check_audience; this module only
 applies it, in the forms (for the Dutch message) and again in the services (so no other
@@ -94,3 +94,26 @@ def apply_audience(item, user, school_wide, group_ids):
     item.groups = groups
     return item
 
+
+
+def save_audience_form(form, user, store, field_errors=None):
+    """The save step of every staff form with an audience (Nieuws, Agenda, Documenten,
+    Berichten, Fotoalbums): the item `store(school_wide=..., group_ids=...)` returns, or None
+    with the problems on the form.
+
+    The form's own checks and the audience check both run, so every problem shows at once;
+    `store` (the service call) runs only when both pass. A refused audience lands on the
+    groups field; `field_errors` maps another Dutch error class to its field (an upload on
+    the file field). Any other exception is the caller's.
+    """
+    if not form.is_submitted():
+        return None
+    if not (form.validate() & check_form_audience(form, user)):
+        return None
+    handled = {AudienceError: form.groups, **(field_errors or {})}
+    try:
+        return store(school_wide=form.school_wide.data, group_ids=form.groups.data)
+    except tuple(handled) as error:
+        target = next(target for kind, target in handled.items() if isinstance(error, kind))
+        target.errors = [*target.errors, str(error)]
+    return None

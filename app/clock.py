@@ -10,6 +10,10 @@ a test (or a person trying things out) can pretend it is another moment, consist
   clock time, an ISO string with an offset means that offset. The clock then stands still
   at that moment (so a retry backoff never comes due while it does). Test-only: never set
   it in production.
+
+It is also the one place that converts between the models' naive UTC and Amsterdam's wall
+clock (to_local, to_utc, wall_clock): the formatting filters, the news form and the
+notification timing all go through it.
 """
 import os
 from datetime import datetime, timezone
@@ -30,7 +34,7 @@ def parse_moment(value):
     if isinstance(value, str):
         parsed = datetime.fromisoformat(value.strip().replace(" ", "T", 1))
         if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=AMSTERDAM)
+            return to_utc(parsed)
         return parsed.astimezone(timezone.utc).replace(tzinfo=None)
     if value.tzinfo is not None:
         return value.astimezone(timezone.utc).replace(tzinfo=None)
@@ -60,12 +64,25 @@ def timestamp():
 
 def now():
     """Now in Europe/Amsterdam (an aware datetime)."""
-    return utcnow().replace(tzinfo=timezone.utc).astimezone(AMSTERDAM)
+    return to_local(utcnow())
 
 
 def today():
     """Today's date in Amsterdam."""
     return now().date()
+
+
+def to_local(value):
+    """A stored moment (naive UTC, or any aware datetime) as an aware Europe/Amsterdam datetime."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(AMSTERDAM)
+
+
+def to_utc(value):
+    """A naive Europe/Amsterdam wall-clock datetime (what a person types in a form, what a
+    rule like "17:30" means) as naive UTC."""
+    return value.replace(tzinfo=AMSTERDAM).astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def wall_clock(day, at):

@@ -1,18 +1,14 @@
-"""Dutch date and time formatting in Europe/Amsterdam (no locale needed on the machine)."""
-from datetime import date, datetime, timezone
-from zoneinfo import ZoneInfo
+"""Dutch date and time formatting in Europe/Amsterdam (no locale needed on the machine).
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+The conversion from the models' naive UTC is app.clock's (to_local); AMSTERDAM is
+re-exported for the modules that import it from here.
+"""
+from datetime import date, datetime
+
+from app.clock import AMSTERDAM, to_local as local  # noqa: F401
 MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
           "september", "oktober", "november", "december"]
 DAYS = ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"]
-
-
-def local(value):
-    """A stored naive-UTC datetime as Europe/Amsterdam time."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(AMSTERDAM)
 
 
 def date_nl(value, weekday=True):
@@ -48,6 +44,12 @@ def datetime_nl(value):
 
 def month_nl(value: date):
     return f"{MONTHS[value.month - 1]} {value.year}"
+
+
+def month_heading_nl(value: date):
+    """"September 2026": month_nl as a heading."""
+    text = month_nl(value)
+    return text[:1].upper() + text[1:]
 
 
 def duration_nl(value):

@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select
 
 from app.extensions import db
 from app.models import NewsItem, NotificationEvent, StoredImage, news_item_groups, utcnow
-from app.news.markdown import render_markdown
+from app.markdown import render_markdown
 from tests.content_helpers import SEES, VIEWERS, count_queries, main_of, post_form, school, text_of  # noqa: F401
 from tests.factories import NewsItemFactory, png_bytes
 

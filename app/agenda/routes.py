@@ -1,26 +1,14 @@
 """Agenda for parents (/agenda) and the private feed; the Beheer pages are in staff_routes.py."""
-from flask import abort, flash, make_response, redirect, request, url_for
+from flask import abort, flash, make_response, redirect, url_for
 from flask_login import current_user, login_required
 
 from app.access import item_for
 from app.agenda import bp, services
 from app.extensions import limiter
-from app.formatting import month_nl
 from app.htmx import is_htmx, render_page
 from app.models import AgendaItem
 from app.pagecache import cached_page
-from app.request_input import db_int
-
-
-@bp.app_template_filter("maand")
-def month_filter(value):
-    """"september 2026" -> "September 2026" (a heading)."""
-    text = month_nl(value)
-    return text[:1].upper() + text[1:]
-
-
-def _page_number():
-    return request.args.get("pagina", 1, type=db_int) or 1
+from app.pagination import page_number
 
 
 def _feed_context():
@@ -34,7 +22,7 @@ def _feed_context():
 @cached_page
 @login_required
 def index():
-    listing = services.upcoming_page(current_user, _page_number())
+    listing = services.upcoming_page(current_user, page_number())
     return render_page("agenda/index.html", listing=listing, months=services.by_month(listing.items),
                        earlier=False, **_feed_context())
 
@@ -43,7 +31,7 @@ def index():
 @cached_page
 @login_required
 def earlier():
-    listing = services.earlier_page(current_user, _page_number())
+    listing = services.earlier_page(current_user, page_number())
     return render_page("agenda/index.html", listing=listing, months=services.by_month(listing.items),
                        earlier=True, **_feed_context())
 

@@ -5,37 +5,30 @@ from flask_login import current_user
 from app.access import managed_item_for, staff_required
 from app.agenda import services, staff_bp
 from app.agenda.forms import AgendaForm
-from app.audience import AudienceError, check_form_audience, prepare_audience
+from app.audience import prepare_audience, save_audience_form
 from app.htmx import render_page
 from app.models import AgendaItem
-from app.request_input import db_int
+from app.pagination import page_number
 
 
 @staff_bp.get("/", endpoint="index")
 @staff_required
 def manage():
     earlier = request.args.get("eerder") == "1"
-    listing = services.managed_page(current_user, request.args.get("pagina", 1, type=db_int) or 1, earlier=earlier)
+    listing = services.managed_page(current_user, page_number(), earlier=earlier)
     return render_page("agenda/staff_index.html", listing=listing, earlier=earlier)
 
 
 def _save(form, item=None):
-    if not form.is_submitted():
-        return None
-    if not (form.validate() & check_form_audience(form, current_user)):
-        return None
-    data = dict(
-        title=form.title.data, date=form.date.data, start_time=form.start_time.data,
-        end_time=form.end_time.data, location=form.location.data, description=form.description.data,
-        school_wide=form.school_wide.data, group_ids=form.groups.data,
-    )
-    try:
+    def store(**audience):
+        data = dict(title=form.title.data, date=form.date.data, start_time=form.start_time.data,
+                    end_time=form.end_time.data, location=form.location.data,
+                    description=form.description.data, **audience)
         if item is None:
             return services.create_item(current_user, **data)
         return services.update_item(current_user, item, **data)
-    except AudienceError as error:
-        form.groups.errors = [*form.groups.errors, str(error)]
-    return None
+
+    return save_audience_form(form, current_user, store)
 
 
 @staff_bp.route("/nieuw", methods=["GET", "POST"])

@@ -3,7 +3,7 @@
 Every image and thumbnail is served here, after the album's access check: a parent of
 another group gets a 404, exactly as for an album that does not exist.
 """
-from flask import abort, request
+from flask import abort
 from flask_login import current_user, login_required
 
 from app.access import item_for
@@ -11,7 +11,7 @@ from app.albums import bp, services
 from app.htmx import render_page
 from app.models import Album
 from app.pagecache import cached_page
-from app.request_input import db_int
+from app.pagination import page_number
 from app.storage import send_image
 
 
@@ -19,7 +19,7 @@ from app.storage import send_image
 @cached_page
 @login_required
 def index():
-    listing = services.albums_for(current_user, request.args.get("pagina", 1, type=db_int))
+    listing = services.albums_for(current_user, page_number())
     return render_page("albums/index.html", listing=listing)
 
 

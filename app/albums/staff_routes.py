@@ -5,16 +5,16 @@ from flask_login import current_user
 from app.access import managed_item_for, staff_required
 from app.albums import services, staff_bp
 from app.albums.forms import AlbumDetailsForm, AlbumForm, PhotosForm
-from app.audience import AudienceError, check_form_audience, prepare_audience
+from app.audience import prepare_audience, save_audience_form
 from app.htmx import render_page
 from app.models import Album
-from app.request_input import db_int
+from app.pagination import page_number
 
 
 @staff_bp.get("")
 @staff_required
 def index():
-    listing = services.managed_albums(current_user, request.args.get("pagina", 1, type=db_int))
+    listing = services.managed_albums(current_user, page_number())
     return render_page("albums/staff_index.html", listing=listing)
 
 
@@ -24,19 +24,15 @@ def create():
     form = AlbumForm()
     prepare_audience(form, current_user)
     problems = []
-    # Both checks run, so every problem shows at once; no photo is written unless both pass.
-    if form.is_submitted() and (form.validate() & check_form_audience(form, current_user)):
-        try:
-            album = services.create_album(
-                current_user, title=form.title.data, description=form.description.data,
-                event_date=form.event_date.data, school_wide=form.school_wide.data, group_ids=form.groups.data,
-                files=request.files.getlist(form.photos.name),
-            )
-        except AudienceError as error:
-            form.groups.errors = [*form.groups.errors, str(error)]
-        except services.PhotoUploadError as error:
-            problems = error.problems
-        else:
+    # No photo is written unless the form and its audience both pass.
+    try:
+        album = save_audience_form(form, current_user, lambda **audience: services.create_album(
+            current_user, title=form.title.data, description=form.description.data,
+            event_date=form.event_date.data, files=request.files.getlist(form.photos.name), **audience))
+    except services.PhotoUploadError as error:
+        problems = error.problems
+    else:
+        if album is not None:
             flash(f"Het album is aangemaakt met {len(album.photos)} foto's. Ouders krijgen er bericht van.",
                   "success")
             return redirect(url_for("staff_albums.show", album_id=album.id))
@@ -77,17 +73,12 @@ def edit(album_id):
     album = managed_item_for(current_user, Album, album_id)
     form = AlbumDetailsForm(obj=album)
     prepare_audience(form, current_user, album)
-    if form.is_submitted() and (form.validate() & check_form_audience(form, current_user)):
-        try:
-            services.update_album(
-                current_user, album, title=form.title.data, description=form.description.data,
-                event_date=form.event_date.data, school_wide=form.school_wide.data, group_ids=form.groups.data,
-            )
-        except AudienceError as error:
-            form.groups.errors = [*form.groups.errors, str(error)]
-        else:
-            flash("Het album is gewijzigd.", "success")
-            return redirect(url_for("staff_albums.show", album_id=album.id))
+    saved = save_audience_form(form, current_user, lambda **audience: services.update_album(
+        current_user, album, title=form.title.data, description=form.description.data,
+        event_date=form.event_date.data, **audience) or album)
+    if saved is not None:
+        flash("Het album is gewijzigd.", "success")
+        return redirect(url_for("staff_albums.show", album_id=album.id))
     status = 422 if form.is_submitted() else 200
     return render_page("albums/staff_form.html", form=form, album=album, problems=[], status=status)
 

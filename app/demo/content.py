@@ -15,12 +15,11 @@ from PIL import Image, ImageDraw
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
+from app.clock import AMSTERDAM, to_utc
 from app.demo.simple_pdf import text_to_pdf
 from app.documents import services as document_services
 from app.extensions import db
-from app.formatting import AMSTERDAM
 from app.models import AgendaItem, Document, NewsItem
-from app.news.services import local_to_utc
 from app.storage import save_image
 
 MANUAL_TEXT = Path(__file__).resolve().parent.parent / "data" / "ouderhandleiding.txt"
@@ -186,7 +185,7 @@ def seed_news(ctx, year, today):
         author = _author(ctx, group_names)
         item = NewsItem(
             title=title, body=body, author=author,
-            published_at=local_to_utc(datetime.combine(when, time(8, 15))),
+            published_at=to_utc(datetime.combine(when, time(8, 15))),
             school_wide=not group_names, groups=_groups(ctx, group_names),
         )
         if with_image:

@@ -9,14 +9,14 @@ should not mail a year of old messages.
 """
 import io
 import math
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
+from app.clock import to_utc
 from app.extensions import db
-from app.formatting import AMSTERDAM
 from app.models import Album, AlbumPhoto, Message, MessageRead, MessageReply, utcnow
 from app.storage import save_image
 
@@ -130,8 +130,7 @@ def last_occurrence(month, day, today):
 
 
 def _utc(day, hour):
-    local = datetime.combine(day, time(hour, 0), tzinfo=AMSTERDAM)
-    return local.astimezone(timezone.utc).replace(tzinfo=None)
+    return to_utc(datetime.combine(day, time(hour, 0)))
 
 
 def _groups(ctx, names):

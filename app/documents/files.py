@@ -343,6 +343,12 @@ def check_upload(file_storage):
     return CheckedFile(data=data, kind=KINDS[kind], filename=clean_filename(name, kind))
 
 
+def kind_label(kind):
+    """The label of a stored kind ("pdf" -> "PDF"); an unknown kind as it is."""
+    found = KINDS.get(kind)
+    return found.label if found else kind
+
+
 def size_label(size_bytes):
     """"240 kB", "1,4 MB" (Dutch decimal comma)."""
     if size_bytes < 1024 * 1024:

@@ -9,17 +9,6 @@ from app.models import Document
 from app.pagecache import cached_page
 
 
-@bp.app_template_filter("bestandsgrootte")
-def size_filter(size_bytes):
-    return files.size_label(size_bytes)
-
-
-@bp.app_template_global("document_kind_label")
-def kind_label(kind):
-    found = files.KINDS.get(kind)
-    return found.label if found else kind
-
-
 @bp.get("/")
 @cached_page
 @login_required

@@ -3,19 +3,19 @@ from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 from app.access import managed_item_for, staff_required
-from app.audience import AudienceError, check_form_audience, prepare_audience
+from app.audience import prepare_audience, save_audience_form
 from app.documents import files, services, staff_bp
 from app.documents.forms import DocumentForm
 from app.htmx import render_page
 from app.models import Document
-from app.request_input import db_int
+from app.pagination import page_number
 from app.storage import UploadError
 
 
 @staff_bp.get("/", endpoint="index")
 @staff_required
 def manage():
-    listing = services.managed_page(current_user, request.args.get("pagina", 1, type=db_int) or 1)
+    listing = services.managed_page(current_user, page_number())
     return render_page("documents/staff_index.html", listing=listing)
 
 
@@ -29,24 +29,14 @@ def _form(document=None):
 
 
 def _save(form, document=None):
-    if not form.is_submitted():
-        return None
-    if not (form.validate() & check_form_audience(form, current_user)):
-        return None
-    fields = dict(
-        title=form.title.data, description=form.description.data, folder_id=form.folder.data,
-        new_folder=form.new_folder.data, school_wide=form.school_wide.data, group_ids=form.groups.data,
-    )
-    upload = request.files.get(form.file.name)
-    try:
+    def store(**audience):
+        fields = dict(title=form.title.data, description=form.description.data, folder_id=form.folder.data,
+                      new_folder=form.new_folder.data, upload=request.files.get(form.file.name), **audience)
         if document is None:
-            return services.create_document(current_user, upload=upload, **fields)
-        return services.update_document(current_user, document, upload=upload, **fields)
-    except AudienceError as error:
-        form.groups.errors = [*form.groups.errors, str(error)]
-    except UploadError as error:
-        form.file.errors = [*form.file.errors, str(error)]
-    return None
+            return services.create_document(current_user, **fields)
+        return services.update_document(current_user, document, **fields)
+
+    return save_audience_form(form, current_user, store, {UploadError: form.file})
 
 
 @staff_bp.route("/nieuw", methods=["GET", "POST"])

@@ -1,7 +1,7 @@
 """Home panels of Berichten: current spoedberichten on top (order 0), recent messages (20)."""
 from app.home.panels import Panel
 from app.messages import services
-from app.news.markdown import render_markdown
+from app.markdown import render_markdown
 
 
 def home_panels(user):

@@ -1,22 +1,22 @@
 """Berichten for parents (and staff reading them): list, message page, inline reply."""
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, url_for
 from flask_login import current_user, login_required
 
 from app.access import can_manage, item_for
 from app.htmx import is_htmx, render_page
 from app.messages import bp, services
 from app.messages.forms import ReplyForm
-from app.news.markdown import render_markdown
+from app.markdown import render_markdown
 from app.models import Message
 from app.pagecache import cached_page
-from app.request_input import db_int
+from app.pagination import page_number
 
 
 @bp.get("")
 @cached_page
 @login_required
 def index():
-    listing = services.messages_for(current_user, request.args.get("pagina", 1, type=db_int))
+    listing = services.messages_for(current_user, page_number())
     return render_page("messages/index.html", listing=listing, unread=services.unread_count(current_user))
 
 

@@ -1,41 +1,35 @@
 """Berichten in Beheer: teachers for their groups, the office for the whole school."""
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, url_for
 from flask_login import current_user
 
 from app.access import managed_item_for, staff_required
-from app.audience import AudienceError, check_form_audience, prepare_audience
+from app.audience import prepare_audience, save_audience_form
 from app.htmx import render_page
 from app.messages import services, staff_bp
 from app.messages.forms import MessageForm
-from app.news.markdown import render_markdown
+from app.markdown import render_markdown
 from app.models import Message
-from app.request_input import db_int
+from app.pagination import page_number
 
 
 @staff_bp.get("")
 @staff_required
 def index():
-    listing = services.managed_messages(current_user, request.args.get("pagina", 1, type=db_int))
+    listing = services.managed_messages(current_user, page_number())
     return render_page("messages/staff_index.html", listing=listing)
 
 
 def _save(form, message=None):
     """Validate and store; returns the message, or None with the errors on the form."""
-    if not form.is_submitted():
-        return None
-    # Both checks run, so every problem shows at once.
-    if not (form.validate() & check_form_audience(form, current_user)):
-        return None
-    fields = dict(title=form.title.data, text=form.text.data, school_wide=form.school_wide.data,
-                  group_ids=form.groups.data, urgent=form.urgent.data, replies_allowed=form.replies_allowed.data)
-    try:
+    def store(**audience):
+        fields = dict(title=form.title.data, text=form.text.data, urgent=form.urgent.data,
+                      replies_allowed=form.replies_allowed.data, **audience)
         if message is None:
             return services.create_message(current_user, **fields)
         services.update_message(current_user, message, **fields)
         return message
-    except AudienceError as error:
-        form.groups.errors = [*form.groups.errors, str(error)]
-    return None
+
+    return save_audience_form(form, current_user, store)
 
 
 @staff_bp.route("/nieuw", methods=["GET", "POST"])

@@ -5,25 +5,21 @@ an access-checked route (app/albums/routes.py).
 """
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.models.audience import AudienceMixin, audience_table
 from app.models.base import utcnow
 from app.models.media import StoredImage
 from app.models.people import Group, User
 
 __all__ = ["Album", "AlbumPhoto", "album_groups"]
 
-album_groups = Table(
-    "album_groups",
-    db.metadata,
-    Column("album_id", ForeignKey("albums.id", ondelete="CASCADE"), primary_key=True),
-    Column("group_id", ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True, index=True),
-)
+album_groups = audience_table("album_groups", "albums", "album_id")
 
 
-class Album(db.Model):
+class Album(AudienceMixin, db.Model):
     __tablename__ = "albums"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,12 +37,6 @@ class Album(db.Model):
         back_populates="album", cascade="all, delete-orphan", passive_deletes=True,
         order_by="[AlbumPhoto.position, AlbumPhoto.id]",
     )
-
-    @property
-    def audience_label(self):
-        if self.school_wide:
-            return "Hele school"
-        return ", ".join(group.label for group in self.groups)
 
     def __repr__(self):
         return f"<Album {self.id} {self.title!r}>"

@@ -2,26 +2,17 @@
 private calendar feed of a parent.
 
 Every item is for the whole school (`school_wide`) or for one or more groups (`groups`,
-through its own association table); app/access.py decides who reaches which item.
+through its own association table; app/models/audience.py); app/access.py decides who
+reaches which item.
 """
 import datetime as dt
 from datetime import datetime, time
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    Date,
-    DateTime,
-    ForeignKey,
-    Integer,
-    String,
-    Table,
-    Text,
-    Time,
-)
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.models.audience import AudienceMixin, audience_table
 from app.models.base import utcnow
 from app.models.media import StoredImage
 from app.models.people import Group, User
@@ -38,37 +29,17 @@ __all__ = [
 ]
 
 
-def _audience_table(name, item_table, item_column):
-    return Table(
-        name,
-        db.metadata,
-        Column(item_column, ForeignKey(f"{item_table}.id", ondelete="CASCADE"), primary_key=True),
-        Column("group_id", ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True, index=True),
-    )
+news_item_groups = audience_table("news_item_groups", "news_items", "news_item_id")
+agenda_item_groups = audience_table("agenda_item_groups", "agenda_items", "agenda_item_id")
+document_groups = audience_table("document_groups", "documents", "document_id")
 
 
-news_item_groups = _audience_table("news_item_groups", "news_items", "news_item_id")
-agenda_item_groups = _audience_table("agenda_item_groups", "agenda_items", "agenda_item_id")
-document_groups = _audience_table("document_groups", "documents", "document_id")
-
-
-class _Audience:
-    """Shared by the items: how the audience reads in lists ("Hele school", "Groep 3")."""
-
-    @property
-    def audience_label(self):
-        if self.school_wide:
-            return "Hele school"
-        return ", ".join(group.label for group in self.groups)
-
-
-
-class NewsItem(_Audience, db.Model):
+class NewsItem(AudienceMixin, db.Model):
     __tablename__ = "news_items"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
-    # Markdown source; rendered and sanitised on display (app/news/markdown.py).
+    # Markdown source; rendered and sanitised on display (app/markdown.py).
     body: Mapped[str] = mapped_column(Text, default="")
     image_id: Mapped[int | None] = mapped_column(ForeignKey("stored_images.id", ondelete="SET NULL"))
     # Naive UTC. Parents see an item only from this moment on.
@@ -90,7 +61,7 @@ class NewsItem(_Audience, db.Model):
         return f"<NewsItem {self.id} {self.title!r}>"
 
 
-class AgendaItem(_Audience, db.Model):
+class AgendaItem(AudienceMixin, db.Model):
     __tablename__ = "agenda_items"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -127,7 +98,7 @@ class DocumentFolder(db.Model):
         return f"<DocumentFolder {self.name!r}>"
 
 
-class Document(_Audience, db.Model):
+class Document(AudienceMixin, db.Model):
     __tablename__ = "documents"
 
     id: Mapped[int] = mapped_column(primary_key=True)

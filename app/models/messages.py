@@ -6,30 +6,26 @@ that a user opened the message (one per user and message).
 """
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.models.audience import AudienceMixin, audience_table
 from app.models.base import utcnow
 from app.models.people import Group, User
 
 __all__ = ["Message", "MessageReply", "MessageRead", "message_groups"]
 
-message_groups = Table(
-    "message_groups",
-    db.metadata,
-    Column("message_id", ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True),
-    Column("group_id", ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True, index=True),
-)
+message_groups = audience_table("message_groups", "messages", "message_id")
 
 
-class Message(db.Model):
+class Message(AudienceMixin, db.Model):
     __tablename__ = "messages"
     __table_args__ = (Index("ix_messages_urgent_created", "urgent", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
-    # Markdown source; rendered and sanitised on display (app/messages/services.py).
+    # Markdown source; rendered and sanitised on display (app/markdown.py).
     text: Mapped[str] = mapped_column(Text, default="")
     school_wide: Mapped[bool] = mapped_column(Boolean, default=False)
     # Spoedbericht: on top of Home and mailed the same evening.
@@ -48,12 +44,6 @@ class Message(db.Model):
     reads: Mapped[list["MessageRead"]] = relationship(
         back_populates="message", cascade="all, delete-orphan", passive_deletes=True,
     )
-
-    @property
-    def audience_label(self):
-        if self.school_wide:
-            return "Hele school"
-        return ", ".join(group.label for group in self.groups)
 
     def __repr__(self):
         return f"<Message {self.id} {self.title!r}>"

@@ -1,34 +1,19 @@
 """Nieuws for parents (/nieuws); the Beheer pages are in staff_routes.py."""
-from flask import abort, request
+from flask import abort
 from flask_login import current_user, login_required
 
 from app.htmx import render_page
 from app.news import bp, services
-from app.news.markdown import plain_excerpt, render_markdown
 from app.pagecache import cached_page
-from app.request_input import db_int
+from app.pagination import page_number
 from app.storage import send_image
-
-
-def _page_number():
-    return request.args.get("pagina", 1, type=db_int) or 1
-
-
-@bp.app_template_filter("markdown")
-def markdown_filter(text):
-    return render_markdown(text)
-
-
-@bp.app_template_filter("uittreksel")
-def excerpt_filter(text, length=220):
-    return plain_excerpt(text, length)
 
 
 @bp.get("/")
 @cached_page
 @login_required
 def index():
-    listing = services.news_page(current_user, _page_number())
+    listing = services.news_page(current_user, page_number())
     if not listing.items and listing.page > 1:
         abort(404)
     return render_page("news/index.html", listing=listing)

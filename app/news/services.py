@@ -3,32 +3,20 @@
 Parents see an item from its publication moment on; staff who manage an item may look
 at it before (a preview). Each service owns its transaction.
 """
-from datetime import timezone
-
 from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.access import can_manage, item_for, managed_clause, visible_clause
 from app.audience import apply_audience, resolve_audience
+from app.clock import to_utc
 from app.extensions import db
-from app.formatting import AMSTERDAM, local
 from app.models import NewsItem, utcnow
 from app.notifications.services import record_event
 from app.storage import image_path, save_image
 
 PER_PAGE = 10
 STAFF_PER_PAGE = 25
-
-
-def local_to_utc(value):
-    """A naive Europe/Amsterdam wall-clock time (a form value) as naive UTC."""
-    return value.replace(tzinfo=AMSTERDAM).astimezone(timezone.utc).replace(tzinfo=None)
-
-
-def utc_to_local(value):
-    """Naive UTC as a naive Europe/Amsterdam time (to fill a form)."""
-    return local(value).replace(tzinfo=None)
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -84,7 +72,7 @@ def create_news(author, *, title, body, published_at, school_wide, group_ids, im
     `published_at` is a naive Europe/Amsterdam time (the form's value). Raises
     AudienceError or UploadError (Dutch messages) before anything is stored.
     """
-    item = NewsItem(title=title.strip(), body=body, published_at=local_to_utc(published_at), author=author)
+    item = NewsItem(title=title.strip(), body=body, published_at=to_utc(published_at), author=author)
     apply_audience(item, author, school_wide, group_ids)
     image = None
     if image_file is not None and getattr(image_file, "filename", ""):
@@ -113,7 +101,7 @@ def update_news(editor, item, *, title, body, published_at, school_wide, group_i
     try:
         item.title = title.strip()
         item.body = body
-        item.published_at = local_to_utc(published_at)
+        item.published_at = to_utc(published_at)
         item.school_wide = bool(school_wide)
         item.groups = groups
         if new_image is not None or remove_image:

@@ -3,43 +3,33 @@ from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 from app.access import managed_item_for, staff_required
-from app.audience import AudienceError, check_form_audience, prepare_audience
+from app.audience import prepare_audience, save_audience_form
+from app.clock import to_local
 from app.htmx import render_page
 from app.models import NewsItem, utcnow
 from app.news import services, staff_bp
 from app.news.forms import NewsForm
-from app.request_input import db_int
+from app.pagination import page_number
 from app.storage import UploadError
 
 
 @staff_bp.get("/", endpoint="index")
 @staff_required
 def manage():
-    listing = services.managed_news_page(current_user, request.args.get("pagina", 1, type=db_int) or 1)
+    listing = services.managed_news_page(current_user, page_number())
     return render_page("news/staff_index.html", listing=listing, now=utcnow())
 
 
 def _save(form, item=None):
     """Validate and store; returns the item, or None with the errors on the form."""
-    if not form.is_submitted():
-        return None
-    # Both checks run, so every problem shows at once.
-    if not (form.validate() & check_form_audience(form, current_user)):
-        return None
-    fields = dict(
-        title=form.title.data, body=form.body.data, published_at=form.published_at.data,
-        school_wide=form.school_wide.data, group_ids=form.groups.data,
-        image_file=request.files.get(form.image.name),
-    )
-    try:
+    def store(**audience):
+        fields = dict(title=form.title.data, body=form.body.data, published_at=form.published_at.data,
+                      image_file=request.files.get(form.image.name), **audience)
         if item is None:
             return services.create_news(current_user, **fields)
         return services.update_news(current_user, item, remove_image=form.remove_image.data, **fields)
-    except AudienceError as error:
-        form.groups.errors = [*form.groups.errors, str(error)]
-    except UploadError as error:
-        form.image.errors = [*form.image.errors, str(error)]
-    return None
+
+    return save_audience_form(form, current_user, store, {UploadError: form.image})
 
 
 @staff_bp.route("/nieuw", methods=["GET", "POST"])
@@ -48,7 +38,7 @@ def create():
     form = NewsForm()
     prepare_audience(form, current_user)
     if not form.is_submitted():
-        form.published_at.data = services.utc_to_local(utcnow()).replace(second=0, microsecond=0)
+        form.published_at.data = to_local(utcnow()).replace(tzinfo=None, second=0, microsecond=0)
     item = _save(form)
     if item is not None:
         flash("Het nieuwsbericht is geplaatst." if item.is_published
@@ -64,7 +54,7 @@ def edit(item_id):
     form = NewsForm(obj=item)
     prepare_audience(form, current_user, item)
     if not form.is_submitted():
-        form.published_at.data = services.utc_to_local(item.published_at).replace(second=0, microsecond=0)
+        form.published_at.data = to_local(item.published_at).replace(tzinfo=None, second=0, microsecond=0)
     if _save(form, item) is not None:
         flash("Het nieuwsbericht is gewijzigd.", "success")
         return redirect(url_for("staff_news.index"))

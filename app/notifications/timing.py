@@ -9,14 +9,13 @@ are in Europe/Amsterdam wall-clock time, so they hold across daylight-saving cha
   they were posted;
 - immediate kinds (meeting mails): at once.
 """
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta
 
 from flask import current_app, has_app_context
 
 from app import clock
+from app.clock import to_local as local  # also read as timing.local by the kinds and the planner
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 WEDNESDAY = 2
 
 
@@ -27,13 +26,9 @@ def batch_time():
     return time(int(hours), int(minutes or 0))
 
 
-def local(naive_utc):
-    return naive_utc.replace(tzinfo=timezone.utc).astimezone(AMSTERDAM)
-
-
 def local_to_utc(day: date, at: time):
     """A wall-clock moment in Amsterdam as naive UTC (17:30 is never in a DST gap)."""
-    return datetime.combine(day, at, tzinfo=AMSTERDAM).astimezone(timezone.utc).replace(tzinfo=None)
+    return clock.to_utc(datetime.combine(day, at))
 
 
 def parse_now(value=None):

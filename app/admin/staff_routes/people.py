@@ -21,11 +21,8 @@ from app.htmx import is_htmx, render_page
 from app.models import Child, Group, Role, User
 from app.names import person_sort_key
 from app.people import services as person_services
+from app.pagination import page_number
 from app.request_input import db_int
-
-
-def _page_number():
-    return max(request.args.get("pagina", 1, type=db_int) or 1, 1)
 
 
 def _field_error(form, error):
@@ -112,7 +109,7 @@ def children():
     status = request.args.get("status", "huidig")
     if status not in {"huidig", "oud", "alle"}:
         status = "huidig"
-    results = services.children_page(query, group_id, status, _page_number())
+    results = services.children_page(query, group_id, status, page_number())
     return render_page("admin/children.html", "admin/_children_list.html", results=results, query=query,
                        group_id=group_id, which=status, groups=services.all_groups())
 
@@ -237,7 +234,7 @@ def people():
     query = (request.args.get("q") or "").strip()[:100]
     role = request.args.get("rol", "")
     state = request.args.get("status", "")
-    results = services.people_page(query, role, state, _page_number())
+    results = services.people_page(query, role, state, page_number())
     return render_page("admin/people.html", "admin/_people_list.html", results=results, query=query, role=role,
                        state=state, account_state=services.account_state,
                        role_choices=[("", "Iedereen")] + [(choice.value, choice.plural) for choice in Role])

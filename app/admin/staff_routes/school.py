@@ -17,6 +17,7 @@ from app.admin.services import ServiceError
 from app.audit import FIELD_LABELS
 from app.extensions import db
 from app.models import AuditEntry, Child, User
+from app.pagination import page_number
 from app.request_input import db_int
 from app.settings import CONTACT_KEYS, MODULES, module_enabled, school_details, set_setting
 from app.storage import UploadError, read_limited
@@ -200,7 +201,7 @@ def audit():
         stmt = stmt.where(AuditEntry.subject_type == subject_type)
         if subject_id:
             stmt = stmt.where(AuditEntry.subject_id == subject_id)
-    page = db.paginate(stmt, page=max(request.args.get("pagina", 1, type=db_int) or 1, 1), per_page=50, error_out=False)
+    page = db.paginate(stmt, page=page_number(), per_page=50, error_out=False)
     user_ids = {e.actor_id for e in page.items if e.actor_id} | {e.subject_id for e in page.items if e.subject_type == "user"}
     child_ids = {e.subject_id for e in page.items if e.subject_type == "child"}
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))} if user_ids else {}

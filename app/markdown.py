@@ -1,4 +1,5 @@
-"""Safe formatting for news texts: Markdown without raw HTML, then sanitised by nh3.
+"""Safe formatting for the texts of news items and messages: Markdown without raw HTML,
+then sanitised by nh3 (the `markdown` and `uittreksel` filters, registered in app/__init__.py).
 
 Raw HTML in the source is not interpreted at all (the Markdown HTML processors are
 removed, so `<script>` shows up as text); nh3 then keeps only a short list of tags and
