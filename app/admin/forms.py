@@ -129,7 +129,7 @@ class ChildForm(AddressFields, PortalForm):
                         invalid_value_message="Vul een geldige datum in.")
 
 
-class LinkForm(PortalForm):
+class GuardianshipForm(PortalForm):
     parent_email = email_field("E-mailadres (inlognaam) van de ouder")
     read_only = BooleanField("Alleen lezen (ziet de gegevens, kan niets wijzigen)")
 

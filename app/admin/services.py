@@ -227,7 +227,7 @@ def save_child(child, values, actor):
     return child
 
 
-def link_parent(child, parent_email, read_only, actor):
+def add_guardianship(child, parent_email, read_only, actor):
     parent = find_user_by_login(parent_email)
     if parent is None or is_erased(parent):
         raise ServiceError(
@@ -249,16 +249,16 @@ def guardianship_or_none(child_id, parent_id):
     return db.session.get(Guardianship, (parent_id, child_id))
 
 
-def set_read_only(link, read_only, actor):
-    if link.read_only != bool(read_only):
-        link.read_only = bool(read_only)
-        record_change(actor, "user", link.parent_id, "alleen lezen " + ("aan" if read_only else "uit"), ["read_only"])
+def set_read_only(guardianship, read_only, actor):
+    if guardianship.read_only != bool(read_only):
+        guardianship.read_only = bool(read_only)
+        record_change(actor, "user", guardianship.parent_id, "alleen lezen " + ("aan" if read_only else "uit"), ["read_only"])
         db.session.commit()
 
 
-def unlink_parent(link, actor):
-    parent_id, child_id = link.parent_id, link.child_id
-    db.session.delete(link)
+def remove_guardianship(guardianship, actor):
+    parent_id, child_id = guardianship.parent_id, guardianship.child_id
+    db.session.delete(guardianship)
     record_change(actor, "child", child_id, "ouder ontkoppeld", ["guardianship"])
     record_change(actor, "user", parent_id, "leerling ontkoppeld", ["guardianship"])
     db.session.commit()

@@ -9,7 +9,7 @@ from app.notifications.catalog import (
     register_preference,
     register_subject_type,
 )
-from app.notifications.registry import item_audience, notice_message
+from app.notifications.registry import item_audience, item_notice
 
 register_preference(Preference("albums", "Nieuwe fotoalbums", position=40))
 
@@ -18,17 +18,8 @@ ALBUM = register_subject_type(SubjectType(
 ))
 
 
-def render_album(notice):
-    album = notice.items[0].subject if notice.items else None
-    if album is None:
-        return None
-    return notice_message(
-        notice.recipient, f"Nieuw fotoalbum: {album.title}", "notify_album", notice.school_name,
-        album=album, url=ALBUM.url(album.id),
-    )
-
-
 register_kind(Kind(
     name="album", label="Nieuw fotoalbum", timing="evening", subject_type="album", preference="albums",
-    recipients=item_audience, render=render_album,
+    recipients=item_audience,
+    render=item_notice(ALBUM, "Nieuw fotoalbum", "notify_album", "album"),
 ))

@@ -45,7 +45,7 @@ class NoteForm(PortalForm):
         self.child_id.choices = [SelectChoice(0, "Kies een leerling")] + [
             SelectChoice(child_id, name, optgroup=label) for label, children in pupils for child_id, name in children
         ]
-        self.pupil_groups = pupils
+        self.child_groups = pupils
         self._allowed = {child_id for _, children in pupils for child_id, _ in children}
 
     def validate_child_id(self, field):

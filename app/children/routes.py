@@ -179,7 +179,7 @@ def _privacy_response(child, block=None, parent=None, status=200):
                            levels=privacy.LEVELS, child=child, **block)
     blocks = [block if block is not None and parent is None else _privacy_block(child)]
     if current_user.is_staff:
-        for guardian in services.guardians_of(child):
+        for guardian in services.parents_of(child):
             replaced = block is not None and parent is not None and guardian.id == parent.id
             blocks.append(block if replaced else _privacy_block(child, guardian))
     _, thumb_url = privacy.own_photo_urls(child.photo_id)
@@ -230,7 +230,7 @@ def parent_privacy(child_id, parent_id):
     if not current_user.is_staff:
         abort(404)  # a parent's choices are changed under Mijn account, by that parent
     child = child_for(current_user, child_id)
-    parent = next((guardian for guardian in services.guardians_of(child) if guardian.id == parent_id), None)
+    parent = next((guardian for guardian in services.parents_of(child) if guardian.id == parent_id), None)
     if parent is None:
         abort(404)
     return _save_privacy(child, parent)

@@ -9,11 +9,12 @@ from app.extensions import db
 from app.models import Child, ChildNote, Group, Guardianship, User, utcnow
 
 
-def guardians_of(child):
-    """The child's parents (any link), for staff's view of their privacy choices."""
+def parents_of(child):
+    """The child's parents (any guardianship, read-only too), in name order, for staff's view
+    of their privacy choices."""
     return db.session.scalars(
         select(User).join(Guardianship, Guardianship.parent_id == User.id)
-        .where(Guardianship.child_id == child.id).order_by(User.first_name, User.last_name, User.id)
+        .where(Guardianship.child_id == child.id).order_by(User.sort_name, User.id)
     ).all()
 
 
@@ -25,7 +26,7 @@ def notes_of(child):
     ).all()
 
 
-def pupils_for_staff(user):
+def children_for_staff(user):
     """[(group label, [(child id, name), ...]), ...]: current pupils of the groups taught."""
     ids = taught_group_ids(user)
     groups = db.session.scalars(

@@ -14,7 +14,7 @@ from app.request_input import db_int
 @staff_bp.route("/", methods=["GET", "POST"])
 @staff_required
 def index():
-    pupils = services.pupils_for_staff(current_user)
+    pupils = services.children_for_staff(current_user)
     allowed = {child_id for _, children in pupils for child_id, _ in children}
     selected = request.args.get("leerling", type=db_int)
     if selected not in allowed:

@@ -69,7 +69,7 @@ def _round_page(round_, status=200, round_form=None, day_form=None, error=None, 
         round_form=round_form,
         day_form=day_form or DayForm(formdata=None),
         action_form=ActionForm(),
-        pupils=services.pupils_of(round_),
+        pupils=services.children_of_round(round_),
         error=error,
         error_at=error_at,
         confirm_past=confirm,
@@ -167,7 +167,7 @@ def set_room(round_id, day_id):
 def save_invitations(round_id):
     round_ = services.round_for_staff(current_user, round_id)
     try:
-        services.save_invitations(current_user, round_, invitation_fields(request.form, services.pupils_of(round_)))
+        services.save_invitations(current_user, round_, invitation_fields(request.form, services.children_of_round(round_)))
     except MeetingError as exc:
         return _round_page(round_, 422, error=exc.message, error_at="uitnodigingen")
     flash("De uitnodigingen zijn opgeslagen.", "success")

@@ -10,7 +10,7 @@ from app.notifications.catalog import (
     register_preference,
     register_subject_type,
 )
-from app.notifications.registry import item_audience, notice_message
+from app.notifications.registry import item_audience, item_notice
 from app.notifications.timing import local
 
 register_preference(Preference("urgent", "Spoedberichten", position=10))
@@ -27,16 +27,6 @@ def describe_message(message):
             "date": local(message.created_at)}
 
 
-def render_urgent(notice):
-    message = notice.items[0].subject if notice.items else None
-    if message is None:
-        return None
-    return notice_message(
-        notice.recipient, f"Spoedbericht: {message.title}", "notify_urgent", notice.school_name,
-        message=message, url=MESSAGE.url(message.id),
-    )
-
-
 register_kind(Kind(
     name="message", label="Bericht", timing="weekly", subject_type="message", preference="messages",
     recipients=item_audience, describe=describe_message,
@@ -45,5 +35,6 @@ register_kind(Kind(
 ))
 register_kind(Kind(
     name="urgent_message", label="Spoedbericht", timing="evening", subject_type="message",
-    preference="urgent", recipients=item_audience, render=render_urgent,
+    preference="urgent", recipients=item_audience,
+    render=item_notice(MESSAGE, "Spoedbericht", "notify_urgent", "message"),
 ))

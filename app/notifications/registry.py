@@ -96,6 +96,19 @@ def render_mail_template(name, context):
     return current_app.jinja_env.get_template(name).render(context)
 
 
+def item_notice(subject_type, title_prefix, template, name):
+    """The render() of a notice about one item (an album, a spoedbericht): "<prefix>: <title>",
+    the item under `name` and its link in the template; None when the item is gone."""
+    def render(notice):
+        item = notice.items[0].subject if notice.items else None
+        if item is None:
+            return None
+        return notice_message(notice.recipient, f"{title_prefix}: {item.title}", template, notice.school_name,
+                              url=subject_type.url(item.id), **{name: item})
+
+    return render
+
+
 def notice_message(recipient, subject, template, school_name, **context):
     """A Dutch notice (plain text and HTML) with the shared footer and List-Unsubscribe.
 

@@ -18,7 +18,7 @@ class Result:
     changed_children: int = 0
     created_parents: int = 0
     filled_parents: int = 0
-    new_links: int = 0
+    new_guardianships: int = 0
     skipped_rows: int = 0
 
 
@@ -43,7 +43,7 @@ def apply_plan(plan, actor, skip_bad_rows=False):
     result.changed_children = len(plan.changed_children)
     result.created_parents = len(plan.new_parents)
     result.filled_parents = len(plan.filled_parents)
-    result.new_links = len(plan.new_links)
+    result.new_guardianships = len(plan.new_guardianships)
     # Only now, with everything committed, do the new parents get their mail.
     for user_id, raw in activations:
         mail_activation(user_id, raw)
@@ -103,17 +103,17 @@ def _fill_parents(plan, actor):
 def _link_parents(plan, actor, by_number, accounts):
     """The new links (pupils and parents the plan did not touch are loaded here) and the
     changed read-only flags."""
-    numbers_needed = [number for _, number, _ in plan.new_links if number not in by_number]
+    numbers_needed = [number for _, number, _ in plan.new_guardianships if number not in by_number]
     for child in _in_chunks(Child, Child.student_number, numbers_needed):
         by_number[child.student_number] = child
-    logins_needed = [login for login, _, _ in plan.new_links if login not in accounts]
+    logins_needed = [login for login, _, _ in plan.new_guardianships if login not in accounts]
     for user in _in_chunks(User, User.login_name, logins_needed):
         accounts[user.login_name] = user
-    for login, number, read_only in plan.new_links:
+    for login, number, read_only in plan.new_guardianships:
         parent, child = accounts[login], by_number[number]
         db.session.add(Guardianship(parent_id=parent.id, child_id=child.id, read_only=read_only))
         record_change(actor, "child", child.id, "ouder gekoppeld (import)", ["guardianship"])
-    for link, read_only in plan.changed_links:
+    for link, read_only in plan.changed_guardianships:
         link.read_only = read_only
         record_change(actor, "user", link.parent_id, "alleen lezen " + ("aan" if read_only else "uit") + " (import)",
                       ["read_only"])

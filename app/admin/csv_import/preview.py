@@ -28,8 +28,8 @@ class Plan:
     new_parents: list = field(default_factory=list)       # parent dicts (first row wins)
     filled_parents: list = field(default_factory=list)    # (user, {field: new})
     existing_parents: int = 0
-    new_links: list = field(default_factory=list)         # (login, student_number, read_only)
-    changed_links: list = field(default_factory=list)     # (Guardianship, read_only)
+    new_guardianships: list = field(default_factory=list)         # (login, student_number, read_only)
+    changed_guardianships: list = field(default_factory=list)     # (Guardianship, read_only)
     bad_rows: list = field(default_factory=list)
     warnings: list = field(default_factory=list)          # (row, message)
 
@@ -48,7 +48,7 @@ class Plan:
     @property
     def has_changes(self):
         return bool(self.new_children or self.changed_children or self.new_parents or self.filled_parents
-                    or self.new_links or self.changed_links)
+                    or self.new_guardianships or self.changed_guardianships)
 
     def fingerprint(self):
         """A digest of everything the import would do, to check preview and commit agree."""
@@ -65,8 +65,8 @@ class Plan:
                         for row, child, diff in self.changed_children],
             "parents": [[p["login"], p["first_name"], p["last_name"], p["phone"]] for p in self.new_parents],
             "filled": [[user.id, fields] for user, fields in self.filled_parents],
-            "links": self.new_links,
-            "link_changes": [[link.parent_id, link.child_id, read_only] for link, read_only in self.changed_links],
+            "links": self.new_guardianships,
+            "link_changes": [[link.parent_id, link.child_id, read_only] for link, read_only in self.changed_guardianships],
             "bad": [[row.line, row.errors] for row in self.bad_rows],
         }
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
@@ -188,9 +188,9 @@ def _plan_parent(plan, row, parent, child, user, links, seen_logins):
                 plan.existing_parents += 1
     link = links.get((user.id, child.id)) if (user is not None and child is not None) else None
     if link is None:
-        plan.new_links.append((parent["login"], row.clean["student_number"], bool(parent["read_only"])))
+        plan.new_guardianships.append((parent["login"], row.clean["student_number"], bool(parent["read_only"])))
     elif parent["read_only"] is not None and link.read_only != parent["read_only"]:
-        plan.changed_links.append((link, parent["read_only"]))
+        plan.changed_guardianships.append((link, parent["read_only"]))
 
 
 def _sort_for_preview(plan):

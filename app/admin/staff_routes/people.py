@@ -9,7 +9,7 @@ from app.admin.forms import (
     ChildForm,
     EraseForm,
     GroupForm,
-    LinkForm,
+    GuardianshipForm,
     LoginNameForm,
     NewAccountForm,
     PersonForm,
@@ -167,7 +167,7 @@ def child_edit(child_id):
 def _child_page(child, form=None, link_form=None, error=None, link_error=None, status=200, message=None):
     return render_page(
         "admin/child_form.html", "admin/_child_parents.html", status=status,
-        child=child, form=form or _child_form(child), link_form=link_form or LinkForm(formdata=None),
+        child=child, form=form or _child_form(child), link_form=link_form or GuardianshipForm(formdata=None),
         parents=services.parents_of(child), error=error, link_error=link_error, message=message,
     )
 
@@ -183,11 +183,11 @@ def _guardianships_done(child, message):
 @admin_required
 def child_link_add(child_id):
     child = db.get_or_404(Child, child_id)
-    form = LinkForm()
+    form = GuardianshipForm()
     link_error = None
     if form.validate_on_submit():
         try:
-            parent = services.link_parent(child, form.parent_email.data, form.read_only.data, current_user)
+            parent = services.add_guardianship(child, form.parent_email.data, form.read_only.data, current_user)
         except ServiceError as exc:
             link_error = _field_error(form, exc)
         else:
@@ -222,7 +222,7 @@ def child_link_remove(child_id, parent_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     child, name = guardianship.child, guardianship.parent.name
-    services.unlink_parent(guardianship, current_user)
+    services.remove_guardianship(guardianship, current_user)
     return _guardianships_done(child, f"{name} is niet meer gekoppeld aan {child.name}.")
 
 

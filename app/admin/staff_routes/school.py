@@ -128,7 +128,7 @@ def import_commit():
     _drop_upload(token)
     parts = [f"{result.created_children} leerlingen toegevoegd", f"{result.changed_children} gewijzigd",
              f"{result.created_parents} nieuwe ouderaccounts (zij krijgen nu een activatiemail)",
-             f"{result.new_links} koppelingen ouder–leerling"]
+             f"{result.new_guardianships} koppelingen ouder–leerling"]
     if result.filled_parents:
         parts.append(f"{result.filled_parents} ouderaccounts aangevuld")
     if result.skipped_rows:

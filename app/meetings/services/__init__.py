@@ -35,7 +35,7 @@ from app.meetings.rules import (
 )
 from app.meetings.services.booking import book, cancel
 from app.meetings.services.days import add_day, remove_day, set_day_room
-from app.meetings.services.invitations import pupils_of, save_invitations
+from app.meetings.services.invitations import children_of_round, save_invitations
 from app.meetings.services.parent_view import (
     DayView,
     Invitation,
@@ -61,7 +61,7 @@ __all__ = [
     "NeedsConfirmation", "NotInRound", "SlotView", "add_day", "book", "can_change", "cancel", "close_round",
     "create_round", "delete_round", "describe_family_meetings", "describe_times", "export_rows",
     "family_meetings", "invitation_for_parent", "invitations_for_parent", "open_round", "overlapping",
-    "parent_planning", "parse_breaks", "pupils_of", "remove_day", "round_for_staff", "rounds_for_staff",
+    "parent_planning", "parse_breaks", "children_of_round", "remove_day", "round_for_staff", "rounds_for_staff",
     "save_invitations", "set_blocked", "set_day_room", "slot_times", "staff_book", "staff_cancel",
     "staff_planning", "started", "teacher_names", "time_range", "update_round", "upcoming",
 ]

@@ -14,7 +14,7 @@ from app.models import Child, MeetingBooking, MeetingInvitation, MeetingReservat
 from app.notifications.services import record_event
 
 
-def pupils_of(round_):
+def children_of_round(round_):
     """The current pupils of the round's group, with their invitation (or None)."""
     children = db.session.scalars(
         select(Child).where(Child.group_id == round_.group_id, Child.left_at.is_(None))
@@ -54,7 +54,7 @@ def save_invitations(user, round_, entries):
 
 
 def _apply_invitations(round_, entries):
-    pupils = dict((child.id, (child, inv)) for child, inv in pupils_of(round_))
+    pupils = dict((child.id, (child, inv)) for child, inv in children_of_round(round_))
     booked = {r.child_id: r for r in db.session.scalars(
         select(MeetingReservation).where(MeetingReservation.round_id == round_.id))}
     added, resized = [], []

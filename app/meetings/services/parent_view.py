@@ -136,7 +136,7 @@ def parent_planning(user, invitation):
     own_ids = {slot_id for slot_id, res_id in taken.items() if reservation and res_id == reservation.id}
     own_slots = [slot for day in round_.days for slot in day.slots if slot.id in own_ids]
     own_started = bool(own_slots) and started(own_slots, now)
-    writable_link = _writable_link(user, invitation)
+    writable_guardianship = _writable_guardianship(user, invitation)
     needed = invitation.slots_needed
     siblings = sibling_meetings(user, invitation.child_id, {day.date for day in round_.days})
     days = [DayView(day, _slot_views(day, needed, taken, own_ids, siblings, now)) for day in round_.days]
@@ -149,9 +149,9 @@ def parent_planning(user, invitation):
         "times": times_of(own_slots),
         "when": describe_times(times_of(own_slots)),
         # A meeting that has begun is history: the parent can no longer move or cancel it.
-        "can_change": round_.is_open and writable_link and not own_started,
+        "can_change": round_.is_open and writable_guardianship and not own_started,
         "own_started": own_started,
-        "read_only": not writable_link,
+        "read_only": not writable_guardianship,
         "teachers": teacher_names(round_.group),
     }
 
@@ -193,9 +193,9 @@ def _offer(day, slot, group, needed, taken, own_ids, siblings):
 
 def can_change(user, invitation):
     """Either parent with a writable link may book, cancel or change while the round is open."""
-    return invitation.round.is_open and _writable_link(user, invitation)
+    return invitation.round.is_open and _writable_guardianship(user, invitation)
 
 
-def _writable_link(user, invitation):
+def _writable_guardianship(user, invitation):
     link = db.session.get(Guardianship, (user.id, invitation.child_id))
     return link is not None and not link.read_only
