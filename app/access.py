@@ -40,7 +40,7 @@ def admin_required(view):
 
 # --- groups ----------------------------------------------------------------------------
 
-def _per_request(kind):
+def _per_request(cache_name):
     """Remember a user's group ids for the rest of the request (Home asks five panels).
 
     Only inside a request, and forgotten at every commit, so a change made in this
@@ -52,7 +52,7 @@ def _per_request(kind):
             if not has_request_context() or user.id is None:
                 return compute(user)
             cache = g.setdefault("_access_group_ids", {})
-            key = (kind, user.id)
+            key = (cache_name, user.id)
             if key not in cache:
                 cache[key] = frozenset(compute(user))
             return set(cache[key])

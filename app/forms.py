@@ -140,8 +140,8 @@ class PortalForm(FlaskForm):
             return TRANSLATIONS
 
         def bind_field(self, form, unbound_field, options):
-            kind = unbound_field.field_class
-            if (issubclass(kind, DateField) and not issubclass(kind, MonthField)
+            field_type = unbound_field.field_class
+            if (issubclass(field_type, DateField) and not issubclass(field_type, MonthField)
                     and "format" not in unbound_field.kwargs and len(unbound_field.args) < 3):
                 options = dict(options, format=DATE_FORMATS)
             field = super().bind_field(form, unbound_field, options)

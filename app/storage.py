@@ -33,8 +33,8 @@ class UploadError(ValueError):
     """A refused upload; str(error) is the Dutch message for the user."""
 
 
-def upload_root(kind="images"):
-    path = Path(current_app.config["UPLOAD_DIR"]) / kind
+def upload_root(folder="images"):
+    path = Path(current_app.config["UPLOAD_DIR"]) / folder
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -15,8 +15,3 @@ pytest_plugins = [
     "tests.fixtures.browser",
 ]
 
-# Helpers test modules import from here (their home is tests/fixtures/).
-from tests.fixtures.app_db import _empty_all_tables  # noqa: E402,F401
-from tests.fixtures.mail import EMPTY_ENCODED_WORD, first_link, mail_text, strict_subject, use_smtp  # noqa: E402,F401
-from tests.fixtures.services import ROOT, free_port, require_service  # noqa: E402,F401
-from tests.fixtures.users import Auth, csrf_from, login_client  # noqa: E402,F401

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.conftest import Auth
+from tests.fixtures.users import Auth
 from tests.factories import AdminFactory, GroupFactory, family, teacher_of
 from tests.fixtures.queries import count_queries  # noqa: F401  (the counter these tests share)
 

@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 from werkzeug.routing.converters import NumberConverter
 
-from tests.conftest import csrf_from
+from tests.fixtures.users import csrf_from
 
 # What the fuzz sends.
 BAD_INTS = [0, -1, 2**31, 2**63, 10**30]

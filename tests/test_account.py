@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import AccountToken, AuditEntry, ContactNumber, NotificationPreference, User, utcnow
 from app.notifications.services import preferences_for
-from tests.conftest import Auth, first_link, mail_text
+from tests.fixtures.mail import first_link, mail_text
+from tests.fixtures.users import Auth
 from tests.factories import PASSWORD, ParentFactory
 
 

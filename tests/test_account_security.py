@@ -18,7 +18,9 @@ from app.models import AccountToken, User
 from app.passwords import check_password, password_problems
 from app.settings import set_setting
 from config import DEVELOPMENT_SECRET_KEY, TestConfig
-from tests.conftest import ROOT, Auth, first_link, login_client, mail_text
+from tests.fixtures.mail import first_link, mail_text
+from tests.fixtures.services import ROOT
+from tests.fixtures.users import Auth, login_client
 from tests.content_helpers import post_form, text_of
 from tests.factories import PASSWORD, AdminFactory, ParentFactory, UserFactory
 from tests.fixtures.queries import recorded_statements
@@ -305,7 +307,7 @@ def test_the_production_process_does_not_start_without_a_secret_key(tmp_path):
 # --- a replaced activation link -------------------------------------------------------------
 
 def test_a_replaced_activation_link_says_so_and_how_to_get_a_new_one(app, pipeline):
-    from app.auth.services import create_account
+    from tests.fixtures.users import create_account
 
     user = create_account("nieuw@example.nl", "Nieuwe", "Ouder")
     pipeline.drain()

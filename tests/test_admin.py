@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AccountToken, AuditEntry, Child, Group, Guardianship, Role, User
-from tests.conftest import Auth, csrf_from, login_client, mail_text
+from tests.fixtures.mail import mail_text
+from tests.fixtures.users import Auth, csrf_from, login_client
 from tests.factories import (
     AdminFactory,
     ChildFactory,
@@ -445,7 +446,7 @@ def test_settings_change_school_name_contact_and_modules(app, office, pipeline):
     assert "CBS De Testschool" in page and "0341-123456" in page and "info@testschool.example" in page
 
     # Mails carry the name too.
-    from app.auth.services import create_account
+    from tests.fixtures.users import create_account
 
     create_account("nieuw@example.nl", "Nieuw", "Ouder")
     pipeline.drain()

@@ -24,7 +24,7 @@ from app.models import (
     User,
 )
 from app.storage import image_path, save_image
-from tests.conftest import Auth, csrf_from, login_client
+from tests.fixtures.users import Auth, csrf_from, login_client
 from tests.factories import AdminFactory, ChildFactory, GroupFactory, GuardianshipFactory, ParentFactory, teacher_of
 
 FIRST, LAST = "Quirijntje", "Vandermaesbrugge"

@@ -13,7 +13,8 @@ from app import clock
 from app.admin import csv_import
 from app.extensions import db
 from app.models import AccountToken, AuditEntry, Child, Group, Guardianship, Role, User
-from tests.conftest import csrf_from, login_client, mail_text
+from tests.fixtures.mail import mail_text
+from tests.fixtures.users import csrf_from, login_client
 from tests.factories import AdminFactory, ParentFactory, TeacherFactory, png_bytes
 
 SAMPLE = Path(__file__).resolve().parent.parent / "app" / "data" / "voorbeeld-leerlingen.csv"

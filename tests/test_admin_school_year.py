@@ -10,7 +10,7 @@ from app.admin.school_year import plan_school_year
 from app.extensions import db
 from app.formatting import date_nl as datum, time_nl as tijd
 from app.models import AuditEntry, Child, Group, NewsItem, utcnow
-from tests.conftest import csrf_from, login_client
+from tests.fixtures.users import csrf_from, login_client
 from tests.factories import (
     AdminFactory, ChildFactory, GroupFactory, GuardianshipFactory, NewsItemFactory, ParentFactory, teacher_of,
 )

@@ -9,7 +9,7 @@ from sqlalchemy import func, insert, select
 from app.agenda.services import today
 from app.extensions import db
 from app.models import AgendaItem, CalendarFeed, agenda_item_groups, utcnow
-from tests.conftest import Auth
+from tests.fixtures.users import Auth
 from tests.content_helpers import SEES, VIEWERS, count_queries, main_of, post_form, school, text_of  # noqa: F401
 from tests.factories import AgendaItemFactory
 

@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
 from app.models import Album, AlbumPhoto, NotificationEvent, StoredImage, album_groups, utcnow
-from tests.conftest import Auth
+from tests.fixtures.users import Auth
 from tests.factories import (
     AdminFactory,
     GroupFactory,

@@ -11,8 +11,9 @@ from sqlalchemy import create_engine, func, select, text
 from app.extensions import db
 from app.models import Child, Group, Guardianship, Role, User
 from config import database_url
-from tests.conftest import ROOT, require_service
+from tests.fixtures.services import ROOT, require_service
 from tests.factories import ParentFactory
+from tests.fixtures.users import create_account
 
 
 def test_security_headers(client):
@@ -78,9 +79,7 @@ def test_production_bcrypt_cost_is_at_least_12():
 
 
 def test_mail_without_server_goes_to_outbox(app):
-    from app.auth import services
-
-    services.create_account("outbox@example.com", "Uit", "Box")
+    create_account("outbox@example.com", "Uit", "Box")
     files = os.listdir(app.config["MAIL_OUTBOX_DIR"])
     assert len(files) == 1 and files[0].endswith(".eml")
     content = open(os.path.join(app.config["MAIL_OUTBOX_DIR"], files[0]), "rb").read()

@@ -8,8 +8,10 @@ from app.auth import services
 from app.extensions import db
 from app.models import AccountToken, Role, User, utcnow
 from app.passwords import check_password
-from tests.conftest import Auth, first_link, login_client, mail_text, strict_subject
+from tests.fixtures.mail import first_link, mail_text, strict_subject
+from tests.fixtures.users import Auth, login_client
 from tests.factories import PASSWORD, AdminFactory, ParentFactory, UserFactory
+from tests.fixtures.users import create_account
 
 NEW_PASSWORD = "Nieuw!Wachtw00rd"
 
@@ -107,7 +109,7 @@ def test_deactivated_user_loses_session(client, auth):
 # --- activation -------------------------------------------------------------------------
 
 def test_activation_mail_travels_through_redis_worker_and_smtp(app, client, pipeline):
-    user = services.create_account("Nieuwe.Ouder@Example.com", "Nieuwe", "Ouder")
+    user = create_account("Nieuwe.Ouder@Example.com", "Nieuwe", "Ouder")
     assert user.login_name == "nieuwe.ouder@example.com"
     assert pipeline.smtp.messages == []  # nothing sent from the web request
     pipeline.drain()

@@ -11,7 +11,7 @@ from app import privacy
 from app.extensions import db
 from app.models import AuditEntry, Child, ChildNote, ContactNumber, PrivacySetting, StoredImage
 from app.settings import set_setting
-from tests.conftest import Auth
+from tests.fixtures.users import Auth
 from tests.factories import (AdminFactory, ChildFactory, GroupFactory, GuardianshipFactory, ParentFactory,
                              family, teacher_of)
 from tests.test_storage import jpeg_bytes

@@ -18,7 +18,7 @@ from app.forms import DUTCH, FLASK_WTF_CSRF, PortalForm, is_single_line
 from app.models import AgendaItem, Message, NewsItem, User
 from app.privacy import CHILD_FIELDS, PARENT_FIELDS
 from app.request_input import MAX_ID
-from tests.conftest import csrf_from
+from tests.fixtures.users import csrf_from
 from tests.content_helpers import post_form, text_of
 from tests.factories import AdminFactory, GroupFactory, ParentFactory, family, teacher_of
 from tests.input_fuzz import ENGLISH, english_in

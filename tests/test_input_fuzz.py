@@ -13,7 +13,7 @@ from app.auth.services import issue_token
 from app.demo import DEMO_PASSWORD, run_demo
 from app.extensions import db
 from app.models import Child, Group, Guardianship, MeetingInvitation, MeetingRound, MeetingSlot, Message, User
-from tests.conftest import Auth
+from tests.fixtures.users import Auth
 from tests.input_fuzz import ENGLISH, Explorer
 
 # POST routes whose form the crawl cannot reach: the CSV import's second step needs an

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from app.email_address import NOT_DELIVERABLE_HERE, AddressError, login_key, normalise_address
 from app.extensions import db
 from app.models import NotificationDelivery, User
-from tests.conftest import Auth, first_link, login_client, use_smtp
+from tests.fixtures.mail import first_link, use_smtp
+from tests.fixtures.users import Auth, login_client
 from tests.factories import AdminFactory, ParentFactory
 from tests.test_admin_import import commit, make_csv, row, upload
 

@@ -14,9 +14,12 @@ from app.extensions import db
 from app.jobs import get_queue
 from app.jobs.notifications import send_pending_job
 from app.models import AccountToken, NotificationDelivery, User
-from tests.conftest import Auth, first_link, free_port, login_client, mail_text, use_smtp
+from tests.fixtures.mail import first_link, mail_text, use_smtp
+from tests.fixtures.services import free_port
+from tests.fixtures.users import Auth, login_client
 from tests.factories import AdminFactory, ParentFactory
 from tests.test_admin_import import commit, make_csv, row, upload
+from tests.fixtures.users import create_account
 
 
 @pytest.fixture
@@ -130,15 +133,13 @@ def test_account_mails_through_the_worker_retry_a_refusal_and_record_a_rejection
     """Through Redis and worker.py: the server answers 451 to the first mail (it waits and
     goes with a fresh link) and refuses one address with 550 (failed, shown to the office);
     the other mails of the same action are not held up."""
-    from app.auth import services as auth_services
-
     smtp = pipeline.smtp
     pipeline.env["NOTIFY_RETRY_DELAYS"] = "1"
     smtp.fail_next = 1
     smtp.refuse["weg@example.nl"] = "550 5.1.1 Onbekende ontvanger"
-    first = auth_services.create_account("eerste@example.nl", "Eerste", "Ouder")
-    auth_services.create_account("weg@example.nl", "Weg", "Ouder")
-    auth_services.create_account("derde@example.nl", "Derde", "Ouder")
+    first = create_account("eerste@example.nl", "Eerste", "Ouder")
+    create_account("weg@example.nl", "Weg", "Ouder")
+    create_account("derde@example.nl", "Derde", "Ouder")
     pipeline.drain()
     smtp.wait_for(1)
     states = {db.session.get(User, r.recipient_id).login_name: r.state for r in ledger()}

@@ -26,10 +26,11 @@ from app.jobs.notifications import run_due
 from app.meetings import services as meeting_services
 from app.models import NotificationDelivery
 from app.settings import set_setting
-from tests.conftest import EMPTY_ENCODED_WORD, strict_subject, use_smtp
+from tests.fixtures.mail import EMPTY_ENCODED_WORD, strict_subject, use_smtp
 from tests.factories import PASSWORD, AdminFactory, GroupFactory, ParentFactory, family, teacher_of
 from tests.meetings_data import book_directly, make_round, pretend, slot_at
 from tests.test_notifications import WINTER, ams, at, make_album, make_message, make_news
+from tests.fixtures.users import create_account
 
 ATTACKER = "attacker@example.org"
 PAYLOADS = {
@@ -114,7 +115,7 @@ def produce_every_kind(app, suffix, send_due, settle=lambda: None):
     teacher = teacher_of(group)
     db.session.commit()
 
-    auth_services.create_account("nieuwe.ouder@example.org", f"Nieuwe{name}", "Ouder")         # activate
+    create_account("nieuwe.ouder@example.org", f"Nieuwe{name}", "Ouder")         # activate
     auth_services.request_password_reset(parent.login_name)                                    # reset
     assert account_services.request_login_change(mover) is None                                # email
     renamed_before = renamed.login_name
@@ -181,7 +182,7 @@ def test_injected_values_through_redis_and_the_worker(app, pipeline):
 def test_a_stored_address_that_is_not_one_address_is_never_mailed(app, inline_smtp, login_as):
     """An address already in the database with a header in it: no mail, no extra
     recipient, no 500; the failure is recorded and shown under Beheer > E-mail."""
-    from tests.conftest import Auth
+    from tests.fixtures.users import Auth
 
     parent = ParentFactory(activated_at=None)
     parent.email = f"ouder@example.org\r\nBcc: {ATTACKER}"

@@ -26,7 +26,7 @@ from app.models import (
     NotificationEvent,
     utcnow,
 )
-from tests.conftest import Auth, csrf_from
+from tests.fixtures.users import Auth, csrf_from
 from tests.factories import AdminFactory, ChildFactory, GroupFactory, GuardianshipFactory, family, teacher_of
 from tests.fixtures.queries import count_queries
 from tests.meetings_data import DAY, book_directly, make_round, pretend, slot_at

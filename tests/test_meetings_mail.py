@@ -30,7 +30,8 @@ from app.jobs.notifications import run_due
 from app.meetings import services
 from app.models import NotificationDelivery, NotificationEvent, utcnow
 from app.notifications.services import set_preference
-from tests.conftest import Auth, mail_text
+from tests.fixtures.mail import mail_text
+from tests.fixtures.users import Auth
 from tests.factories import (
     AdminFactory,
     ChildFactory,

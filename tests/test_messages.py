@@ -8,7 +8,7 @@ from sqlalchemy import func, insert, select
 
 from app.extensions import db
 from app.models import Message, MessageRead, MessageReply, NotificationEvent, message_groups, utcnow
-from tests.conftest import Auth
+from tests.fixtures.users import Auth
 from tests.factories import AdminFactory, GroupFactory, MessageFactory, family, teacher_of
 from tests.fixtures.queries import count_queries
 

@@ -13,7 +13,7 @@ from sqlalchemy import inspect, text
 from app.extensions import db
 from app.models import User
 from app.names import display_name, normalise_surname, sort_key, split_surname
-from tests.conftest import csrf_from, login_client
+from tests.fixtures.users import csrf_from, login_client
 from tests.factories import (
     AdminFactory,
     ChildFactory,

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.jobs import get_queue
 from app.jobs.notifications import run_due
 from app.models import NotificationDelivery, NotificationDeliveryItem
-from tests.conftest import Auth
+from tests.fixtures.users import Auth
 from tests.factories import AdminFactory, GroupFactory, family, teacher_of
 from tests.fixtures.queries import recorded_statements
 from tests.test_notifications import WINTER, ams, at, make_album, make_message
@@ -197,7 +197,7 @@ def test_a_web_process_shows_every_section_without_importing_the_dispatcher(app)
     import subprocess
     import sys
 
-    from tests.conftest import ROOT
+    from tests.fixtures.services import ROOT
     from tests.meetings_data import make_round
 
     group = GroupFactory()

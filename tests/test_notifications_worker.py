@@ -21,7 +21,8 @@ from app.jobs import get_queue
 from app.jobs.notifications import _pid_alive, run_due, send_pending_job
 from app.models import NotificationDelivery, utcnow
 from app.notifications.services import set_preference
-from tests.conftest import ROOT, free_port, mail_text
+from tests.fixtures.mail import mail_text
+from tests.fixtures.services import ROOT, free_port
 from tests.factories import ChildFactory, GroupFactory, GuardianshipFactory, ParentFactory, family
 from tests.test_notifications import SEASONS, WINTER, ams, at, make_album, make_message, make_news
 

@@ -8,7 +8,8 @@ import pytest
 
 from app.extensions import db
 from app.models import AgendaItem, utcnow
-from tests.conftest import Auth, csrf_from, free_port
+from tests.fixtures.services import free_port
+from tests.fixtures.users import Auth, csrf_from
 from tests.content_helpers import count_queries, main_of, make_school, post_form, text_of
 from tests.factories import AdminFactory, GroupFactory, MessageFactory, family
 from tests.meetings_data import make_round, pretend

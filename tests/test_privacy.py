@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from app import privacy
 from app.extensions import db
 from app.models import AuditEntry, ContactNumber, PrivacySetting, utcnow
-from tests.conftest import Auth, mail_text
+from tests.fixtures.mail import mail_text
+from tests.fixtures.users import Auth
 from tests.factories import AdminFactory, GroupFactory, family, teacher_of
 from tests.test_storage import jpeg_bytes
 

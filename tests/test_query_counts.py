@@ -6,7 +6,7 @@ same number of queries on both: nothing grows with the data.
 """
 from bench import dataset
 from bench.queries import page_query_counts
-from tests.conftest import _empty_all_tables
+from tests.fixtures.app_db import _empty_all_tables
 
 MAX_QUERIES = 20
 

@@ -14,7 +14,7 @@ from app.auth.sessions import device_label
 from app.extensions import db
 from app.models import LoginSession, User, utcnow
 from app.passwords import check_password
-from tests.conftest import Auth, csrf_from, first_link, login_client
+from tests.fixtures.users import Auth, csrf_from, login_client
 from tests.content_helpers import main_of, make_school, post_form, text_of
 from tests.factories import PASSWORD, AdminFactory, ParentFactory
 from tests.fixtures.queries import recorded_statements

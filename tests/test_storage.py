@@ -16,7 +16,7 @@ from werkzeug.datastructures import FileStorage
 from app.extensions import db
 from app.models import AuditEntry, StoredImage, User
 from app.storage import UploadError, image_path, save_image, size_text
-from tests.conftest import Auth
+from tests.fixtures.users import Auth
 from tests.factories import ParentFactory
 
 # --- image makers ------------------------------------------------------------------------

@@ -37,8 +37,7 @@ def authenticate(login_name, password):
 
 def new_account(login_name, first_name, last_name, role=Role.PARENT, email=None, send_activation=True, **fields):
     """A new account without a password, in the caller's transaction: the one way an account
-    is made (Beheer's form and the CSV import call it directly, creating many in one
-    transaction; create_account commits for a single one).
+    is made (Beheer's form one at a time, the CSV import many in one transaction).
 
     `fields` are further User columns (phone, address). With send_activation an activation
     token is issued; returns (user, raw_token or None). After the commit the caller calls
@@ -56,16 +55,6 @@ def new_account(login_name, first_name, last_name, role=Role.PARENT, email=None,
     db.session.flush()
     raw = issue_token(user, "activate", current_app.config["ACTIVATION_TOKEN_HOURS"]) if send_activation else None
     return user, raw
-
-
-def create_account(login_name, first_name, last_name, role=Role.PARENT, email=None, send_activation=True, **fields):
-    """new_account, committed; the activation mail (if any) is enqueued after the commit."""
-    user, raw = new_account(login_name, first_name, last_name, role=role, email=email,
-                            send_activation=send_activation, **fields)
-    db.session.commit()
-    if raw:
-        mail_activation(user.id, raw)
-    return user
 
 
 def mail_activation(user_id, raw_token):

@@ -20,7 +20,6 @@ from app.jobs.message import (  # noqa: F401
     MailNotWritable,
     PortalMessage,
     address_header,
-    encoded_header,
     header_text,
     mail_address,
     text_header,

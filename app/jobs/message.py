@@ -118,12 +118,6 @@ def text_header(name, value):
     return _fold(text.split(" ") if text else [""], used)
 
 
-def encoded_header(text):
-    """Kept for callers of the old name: subjects are now encoded by PortalMessage, so this
-    only makes the text one line; pass plain text as the subject."""
-    return header_text(text)
-
-
 _SPECIALS = set('()<>[]:;@\\,."')
 
 
@@ -206,8 +200,8 @@ def _check_header_block(data):
 
 def _content_type(value):
     """(maintype, subtype, {param: value}) of an attachment's content type."""
-    kind, *params = [header_text(part) for part in (value or "application/octet-stream").split(";")]
-    maintype, _, subtype = kind.partition("/")
+    mime_type, *params = [header_text(part) for part in (value or "application/octet-stream").split(";")]
+    maintype, _, subtype = mime_type.partition("/")
     if not re.fullmatch(r"[a-z0-9.+-]+", maintype.lower()) or not re.fullmatch(r"[a-z0-9.+-]+", subtype.lower()):
         maintype, subtype = "application", "octet-stream"
     values = {}

@@ -17,10 +17,6 @@ from app.meetings.rules import MAX_ROOM_LENGTH, SLOT_MINUTES_CHOICES
 from app.request_input import db_int
 
 
-class ActionForm(PortalForm):
-    """A button that changes something: only the CSRF token."""
-
-
 class _HiddenNumber(Field):
     """A hidden number the page wrote itself: `data` an int in 0..MAX_ID (db_int), or None
     when the field was empty, missing or not such a number (then `errors` holds a Dutch

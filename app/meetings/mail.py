@@ -70,7 +70,7 @@ from app.notifications.registry import cached, notice_message
 
 register_preference(Preference("meetings", "Oudergesprekken", position=50))
 
-MEETING_ROUND = register_subject_type(SubjectType(
+register_subject_type(SubjectType(
     "meeting_round", MeetingRound, "meetings.index", "round_id", label="Oudergesprekken", position=40,
     managed=lambda user: MeetingRound.group_id.in_(taught_group_ids(user)),
     # Opened rounds only (a concept mails nobody), with their group.

@@ -17,10 +17,10 @@ def index():
     return render_page("meetings/index.html", invitations=invitations)
 
 
-def _planning_page(invitation, message=None, kind="success", status=200):
+def _planning_page(invitation, message=None, message_kind="success", status=200):
     planning = services.parent_planning(current_user, invitation)
     return render_page("meetings/detail.html", "meetings/_planning.html", status=status,
-                       message=message, message_kind=kind, form=BookForm(), **planning)
+                       message=message, message_kind=message_kind, form=BookForm(), **planning)
 
 
 @bp.get("/<int:round_id>/kind/<int:child_id>")

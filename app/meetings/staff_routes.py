@@ -9,10 +9,10 @@ from wtforms import SelectChoice
 from app.access import staff_required, taught_group_ids
 from app.extensions import db
 from app.formatting import date_nl
+from app.forms import ConfirmForm
 from app.htmx import render_page
 from app.meetings import services, staff_bp
 from app.meetings.forms import (
-    ActionForm,
     DayForm,
     RoomForm,
     RoundDetailsForm,
@@ -68,7 +68,7 @@ def _round_page(round_, status=200, round_form=None, day_form=None, error=None, 
         round=round_,
         round_form=round_form,
         day_form=day_form or DayForm(formdata=None),
-        action_form=ActionForm(),
+        action_form=ConfirmForm(),
         pupils=services.children_of_round(round_),
         error=error,
         error_at=error_at,
@@ -207,7 +207,7 @@ def _planning_page(round_, status=200, book_form=None, error=None, confirm=False
     if book_form is None and request.args.get("leerling", "").isdigit():
         form.child.data = int(request.args["leerling"])
     return render_page("meetings/staff/planning.html", status=status, book_form=form,
-                       action_form=ActionForm(), error=error, confirm_overlap=confirm, **planning)
+                       action_form=ConfirmForm(), error=error, confirm_overlap=confirm, **planning)
 
 
 def _fill_book_choices(form, planning):

@@ -21,7 +21,7 @@ NO_CSRF = {"csrf": False}
 
 @dataclass
 class NumberSection:
-    kind: str          # "user" or "child"
+    owner_type: str    # "user" or "child"
     title: str
     intro: str
     editable: bool
@@ -32,16 +32,16 @@ class NumberSection:
     failed: bool = False
 
 
-def build_section(kind, owner, editable, urls, failed_form=None, failed_id=None, message=""):
+def build_section(owner_type, owner, editable, urls, failed_form=None, failed_id=None, message=""):
     """The section's context. `urls(action, number_id=None)` gives the post URLs."""
-    if kind == "user":
+    if owner_type == "user":
         title = "Extra telefoonnummers"
         intro = "Bijvoorbeeld het nummer van uw werk."
     else:
         title = "Extra gegevens"
         intro = "Noodnummers: wie de school kan bellen als u niet bereikbaar bent."
-    numbers = services.numbers_of_owner(kind, owner)
-    section = NumberSection(kind=kind, title=title, intro=intro, editable=editable,
+    numbers = services.numbers_of_owner(owner_type, owner)
+    section = NumberSection(owner_type=owner_type, title=title, intro=intro, editable=editable,
                             add_url=urls("add"), message=message, failed=failed_form is not None)
     for entry in numbers:
         if failed_form is not None and failed_id == entry.id:
@@ -55,24 +55,24 @@ def build_section(kind, owner, editable, urls, failed_form=None, failed_id=None,
     return section
 
 
-def handle(actor, kind, owner, action, urls, render_full, number_id=None):
+def handle(actor, owner_type, owner, action, urls, render_full, number_id=None):
     """Add, change or remove a number; answers with the section (htmx) or the page."""
     failed_form, failed_id, message = None, None, ""
     if action == "add":
         form = NumberForm(prefix="new", meta=NO_CSRF)
         if form.validate_on_submit():
-            services.add_number(actor, kind, owner, form.label.data, form.number.data)
+            services.add_number(actor, owner_type, owner, form.label.data, form.number.data)
             message = f"{form.label.data} is toegevoegd."
         else:
             failed_form = form
     else:
-        entry = services.number_for(services.numbers_of_owner(kind, owner), number_id)
+        entry = services.number_for(services.numbers_of_owner(owner_type, owner), number_id)
         if entry is None:
             abort(404)
         if action == "edit":
             form = NumberForm(prefix=f"n{entry.id}", meta=NO_CSRF)
             if form.validate_on_submit():
-                services.change_number(actor, kind, owner, entry, form.label.data, form.number.data)
+                services.change_number(actor, owner_type, owner, entry, form.label.data, form.number.data)
                 message = f"{entry.label} is opgeslagen."
             else:
                 failed_form, failed_id = form, entry.id
@@ -80,14 +80,14 @@ def handle(actor, kind, owner, action, urls, render_full, number_id=None):
             if not ConfirmForm().validate_on_submit():
                 abort(400)
             label = entry.label
-            services.delete_number(actor, kind, owner, entry)
+            services.delete_number(actor, owner_type, owner, entry)
             message = f"{label} is verwijderd."
         else:
             abort(404)
     status = 422 if failed_form is not None else 200
     if failed_form is not None:
         message = "Het nummer is niet opgeslagen. Controleer de gemarkeerde velden."
-    section = build_section(kind, owner, True, urls, failed_form, failed_id, message)
+    section = build_section(owner_type, owner, True, urls, failed_form, failed_id, message)
     if is_htmx():
         return render_page(FRAGMENT, FRAGMENT, status=status, numbers=section)
     if status == 200:

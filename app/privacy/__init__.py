@@ -60,7 +60,6 @@ from app.privacy.choices import (
 )
 from app.privacy.rules import (
     Viewer,
-    forget_viewer,
     groups_of_users,
     may_see_child_field,
     may_see_user_field,
@@ -70,7 +69,7 @@ from app.privacy.rules import (
 __all__ = [
     "CHILD_FIELDS", "DEFAULT_LEVEL", "LEVELS", "NOT_YOURS", "ONLY_STRICTER", "PARENT_FIELDS", "STRICTER_ACTION",
     "WIDTH", "Card", "Levels", "PrivacyRefused", "Roster", "Viewer", "change_right", "child_card", "child_levels",
-    "forget_viewer", "format_address", "format_birthday", "group_roster", "groups_of_users", "may_see_child_field",
+    "format_address", "format_birthday", "group_roster", "groups_of_users", "may_see_child_field",
     "may_see_user_field", "own_photo_urls", "parent_card", "photo_for", "save_child_levels", "save_user_levels",
     "user_levels", "viewer_for",
 ]

@@ -24,8 +24,8 @@ class Card:
     name: str
     photo_url: str | None = None
     photo_thumb_url: str | None = None
-    # (label, value, kind) of the visible, non-empty fields, in the order of the Privacy
-    # tab; kind is "tel", "mail" or "text" (how the template links it).
+    # (label, value, input_type) of the visible, non-empty fields, in the order of the Privacy
+    # tab; input_type is "tel", "mail" or "text" (how the template links it).
     fields: list = field(default_factory=list)
     # Extra numbers: (label, number), when visible.
     numbers: list = field(default_factory=list)
@@ -50,7 +50,7 @@ def format_birthday(value):
     return f"{value.day} {MONTHS[value.month - 1]}" if value else ""
 
 
-def _kind(name):
+def _input_type(name):
     return "tel" if name.startswith("phone") else "mail" if name == "email" else "text"
 
 
@@ -70,7 +70,7 @@ def child_card(viewer, child, levels, parents=()):
     }
     for name, label in CHILD_FIELDS.items():
         if name in values and values[name] and visible(name):
-            card.fields.append((label, values[name], _kind(name)))
+            card.fields.append((label, values[name], _input_type(name)))
     return card
 
 
@@ -90,7 +90,7 @@ def parent_card(viewer, user, owner_groups, levels, numbers=()):
     }
     for name, label in PARENT_FIELDS.items():
         if name in values and values[name] and visible(name):
-            card.fields.append((label, values[name], _kind(name)))
+            card.fields.append((label, values[name], _input_type(name)))
     if numbers and visible("extra_numbers"):
         card.numbers = [(n.label, n.number) for n in numbers]
     return card

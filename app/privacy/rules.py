@@ -50,11 +50,6 @@ def viewer_for(user):
     return viewer
 
 
-def forget_viewer(user):
-    """Drop the cached Viewer (after a change of links within one request, e.g. in tests)."""
-    g.get("_privacy_viewers", {}).pop(user.id, None)
-
-
 # --- membership of groups ---------------------------------------------------------------
 
 def groups_of_users(user_ids):

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from app.extensions import db
 from app.models import Group, User
 from tests.browser.conftest import assert_accessible, assert_fits, htmx_settled, login
-from tests.conftest import first_link
+from tests.fixtures.mail import first_link
 from tests.factories import AdminFactory, ChildFactory, GroupFactory, GuardianshipFactory, ParentFactory, teacher_of
 
 NEW_PASSWORD = "Nieuw!Wachtw00rd"

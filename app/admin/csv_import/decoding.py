@@ -55,17 +55,17 @@ def _decode_lines(data, has_bom):
             continue
         try:
             line.decode("utf-8")
-            kind = "utf8"
+            charset = "utf8"
         except UnicodeDecodeError:
             if UTF8_CHARACTER.search(line):
                 raise FileProblem(f"Regel {number} van het bestand bevat zowel UTF-8- als Windows-1252-tekens "
                                   f"(ANSI): zo worden namen verminkt (bijvoorbeeld 'NoÃ«lle' in plaats van "
                                   f"'Noëlle'). {SAVE_AS}") from None
-            kind = "cp1252"
+            charset = "cp1252"
         if first is None:
-            first = (kind, number)
-        elif kind != first[0]:
-            raise FileProblem(f"Het bestand mengt twee tekensets: regel {number} is {ENCODING_LABELS[kind]} en "
+            first = (charset, number)
+        elif charset != first[0]:
+            raise FileProblem(f"Het bestand mengt twee tekensets: regel {number} is {ENCODING_LABELS[charset]} en "
                               f"regel {first[1]} is {ENCODING_LABELS[first[0]]}. Zo worden namen verminkt "
                               f"(bijvoorbeeld 'NoÃ«lle' in plaats van 'Noëlle'). {SAVE_AS}")
     try:

@@ -40,7 +40,6 @@ from app.meetings.services.parent_view import (
     DayView,
     Invitation,
     SlotView,
-    can_change,
     invitations_for_parent,
     parent_planning,
 )
@@ -58,7 +57,7 @@ from app.meetings.times import describe_times, overlapping, parse_breaks, slot_t
 __all__ = [
     "ANY_VERSION", "INFO_CHANGED", "MAX_MESSAGE_LENGTH", "MAX_ROOM_LENGTH", "ROUND_CLOSED_TEXT",
     "SLOT_MINUTES_CHOICES", "SLOT_PAST", "SLOT_TAKEN", "DayView", "Invitation", "MeetingError",
-    "NeedsConfirmation", "NotInRound", "SlotView", "add_day", "book", "can_change", "cancel", "close_round",
+    "NeedsConfirmation", "NotInRound", "SlotView", "add_day", "book", "cancel", "close_round",
     "create_round", "delete_round", "describe_family_meetings", "describe_times", "export_rows",
     "family_meetings", "invitation_for_parent", "invitations_for_parent", "open_round", "overlapping",
     "parent_planning", "parse_breaks", "children_of_round", "remove_day", "round_for_staff", "rounds_for_staff",

@@ -191,11 +191,6 @@ def _offer(day, slot, group, needed, taken, own_ids, siblings):
     return SlotView(slot, "free", meeting_end=end, overlaps=overlap[0] if overlap else None)
 
 
-def can_change(user, invitation):
-    """Either parent with a writable link may book, cancel or change while the round is open."""
-    return invitation.round.is_open and _writable_guardianship(user, invitation)
-
-
 def _writable_guardianship(user, invitation):
     link = db.session.get(Guardianship, (user.id, invitation.child_id))
     return link is not None and not link.read_only
