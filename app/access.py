@@ -8,10 +8,12 @@ from functools import wraps
 from flask import abort, g, has_request_context
 from flask_login import current_user, login_required
 from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.extensions import db
-from app.models import Child, Group, Guardianship, Role, group_teachers
+from app.models import (
+    ROUND_CONCEPT, Child, ChildNote, Group, Guardianship, MeetingInvitation, MeetingRound, Role, group_teachers,
+)
 
 
 # --- roles -----------------------------------------------------------------------------
@@ -211,3 +213,45 @@ def check_audience(user, school_wide, group_ids):
     if not set(group_ids) <= taught_group_ids(user):
         return "U kunt alleen iets plaatsen voor uw eigen groep(en)."
     return None
+
+
+def note_for_staff(user, note_id):
+    """A note this staff member may change: on a child of their groups (office: any), or 404."""
+    note = db.session.get(ChildNote, note_id)
+    if note is None or not user.is_staff:
+        abort(404)
+    if not user.is_admin and note.child.group_id not in taught_group_ids(user):
+        abort(404)
+    return note
+
+
+# --- meetings ---------------------------------------------------------------------------
+
+def round_for_staff(user, round_id):
+    """A round of one of this staff member's groups (the office: any), or 404."""
+    round_ = db.session.get(MeetingRound, round_id)
+    if round_ is None or not user.is_staff or round_.group_id not in taught_group_ids(user):
+        abort(404)
+    return round_
+
+
+def invitation_for_parent(user, round_id, child_id, write=False):
+    """The invitation of the parent's own child to an open or closed round, or 404.
+
+    Another family's child, a round the child is not invited to and a concept round all
+    answer 404; with write=True a read-only guardian gets 403 (sees, cannot change).
+    """
+    if not user.is_parent:
+        abort(404)
+    child = child_for(user, child_id, write=write)
+    invitation = db.session.scalar(
+        select(MeetingInvitation)
+        .join(MeetingRound, MeetingRound.id == MeetingInvitation.round_id)
+        .where(MeetingInvitation.round_id == round_id, MeetingInvitation.child_id == child.id,
+               MeetingRound.status != ROUND_CONCEPT)
+        .options(joinedload(MeetingInvitation.round).joinedload(MeetingRound.group),
+                 joinedload(MeetingInvitation.child))
+    )
+    if invitation is None:
+        abort(404)
+    return invitation

@@ -56,18 +56,6 @@ def staff_notes(user, child_id=None, limit=100):
     return db.session.scalars(query).all()
 
 
-def note_for_staff(user, note_id):
-    """A note this staff member may change: on a pupil of their groups (office: any)."""
-    from flask import abort
-
-    note = db.session.get(ChildNote, note_id)
-    if note is None or not user.is_staff:
-        abort(404)
-    if not user.is_admin and note.child.group_id not in taught_group_ids(user):
-        abort(404)
-    return note
-
-
 def add_note(author, child_id, body):
     note = ChildNote(child_id=child_id, author_id=author.id, body=body)
     db.session.add(note)

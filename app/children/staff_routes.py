@@ -3,7 +3,7 @@ every pupil. The child's parents read them under Mijn kinderen > Notities."""
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
-from app.access import staff_required
+from app.access import note_for_staff, staff_required
 from app.children import services, staff_bp
 from app.children.forms import NoteEditForm, NoteForm
 from app.forms import ConfirmForm
@@ -35,7 +35,7 @@ def index():
 @staff_bp.route("/<int:note_id>/wijzigen", methods=["GET", "POST"])
 @staff_required
 def edit(note_id):
-    note = services.note_for_staff(current_user, note_id)
+    note = note_for_staff(current_user, note_id)
     form = NoteEditForm(obj=note)
     if form.validate_on_submit():
         services.update_note(current_user, note, form.body.data)
@@ -48,7 +48,7 @@ def edit(note_id):
 @staff_bp.post("/<int:note_id>/verwijderen")
 @staff_required
 def delete(note_id):
-    note = services.note_for_staff(current_user, note_id)
+    note = note_for_staff(current_user, note_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     child_id = note.child_id

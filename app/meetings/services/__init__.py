@@ -14,11 +14,11 @@ One job per module:
 - invitations: who is invited, with 1 or 2 slots
 - staff_planning: the planning in Beheer (teacher's booking, blocking, export)
 - notices: the events parents are mailed about; records: shared small reads and writes
-Access (which round or invitation a user reaches) is app/meetings/access.py, the rules'
+Access (which round or invitation a user reaches) is app/access.py, the rules'
 numbers and refusals app/meetings/rules.py, times app/meetings/times.py, a family's other
 meetings app/meetings/family.py. What routes, mails, demo data and tests use is here.
 """
-from app.meetings.access import invitation_for_parent, round_for_staff
+from app.access import invitation_for_parent, round_for_staff
 from app.meetings.family import describe_family_meetings, family_meetings, teacher_names
 from app.meetings.rules import (
     ANY_VERSION,
