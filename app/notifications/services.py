@@ -3,12 +3,20 @@
 Nothing is sent from a web request. What a kind is (its label, preference, subject type,
 timing) is read from the catalog (app/notifications/catalog.py), which create_app fills.
 """
-from sqlalchemy import select
+from datetime import timedelta
 
+from flask import abort
+from sqlalchemy import and_, false, func, or_, select, true
+from sqlalchemy.orm import selectinload
+
+from app.access import managed_clause
 from app.extensions import db
 from app.jobs.account_mail import ACCOUNT_MAILS, ACCOUNT_PREFIX
-from app.models import NotificationEvent, NotificationPreference
+from app.models import NotificationDelivery as Delivery
+from app.models import NotificationDeliveryItem as Item
+from app.models import NotificationEvent, NotificationPreference, Role, utcnow
 from app.notifications import catalog
+from app.notifications.timing import due_at
 
 
 def record_event(kind, subject_type, subject_id, actor=None, **payload):
@@ -59,8 +67,6 @@ PENDING_STATES = ("pending", "sending")
 
 def _managed(user, subject_type):
     """WHERE clause: the subjects of this type that a staff member manages."""
-    from app.access import managed_clause
-
     if subject_type.managed is not None:
         return subject_type.managed(user)
     return managed_clause(user, subject_type.model)
@@ -68,11 +74,6 @@ def _managed(user, subject_type):
 
 def _managed_subject_clause(user):
     """Ledger items about content this staff member manages (the office: everything)."""
-    from sqlalchemy import and_, false, or_, true
-
-    from app.models import NotificationDeliveryItem as Item
-    from app.models import Role
-
     if user.role == Role.ADMIN:
         return true()
     if user.role != Role.TEACHER:
@@ -86,11 +87,6 @@ def _managed_subject_clause(user):
 
 def mail_counts(subject_type, subject_ids):
     """{subject_id: {"sent": n, "failed": n, "pending": n}} in one query."""
-    from sqlalchemy import func
-
-    from app.models import NotificationDelivery as Delivery
-    from app.models import NotificationDeliveryItem as Item
-
     counts = {subject_id: {"sent": 0, "failed": 0, "pending": 0, "skipped": 0} for subject_id in subject_ids}
     if not subject_ids:
         return counts
@@ -109,8 +105,6 @@ def mail_counts(subject_type, subject_ids):
 def _waiting_since(subject_type, subject_ids, published=None):
     """{subject_id: when its notice goes out} for items whose event is not planned yet
     (a news item published later goes out with the digest after its publication)."""
-    from app.notifications.timing import due_at
-
     if not subject_ids:
         return {}
     waiting = {}
@@ -158,10 +152,6 @@ def failed_deliveries(user, limit=100):
     """Failed ledger rows this staff member may see (about content they manage; for the
     office also account mails), newest first, with the recipient and the titles of what
     the mail was about."""
-    from sqlalchemy.orm import selectinload
-
-    from app.models import NotificationDelivery as Delivery
-
     subject_types = catalog.SUBJECT_TYPES
     rows = db.session.scalars(
         select(Delivery)
@@ -190,12 +180,6 @@ def failed_deliveries(user, limit=100):
 def _visible_clause(user):
     """Ledger rows a staff member may see: those about content they manage, and for the
     office also the account mails (activation, reset, ...), which are about no item."""
-    from sqlalchemy import or_
-
-    from app.models import NotificationDelivery as Delivery
-    from app.models import NotificationDeliveryItem as Item
-    from app.models import Role
-
     about_content = Delivery.id.in_(select(Item.delivery_id).where(_managed_subject_clause(user)))
     if user.role == Role.ADMIN:
         return or_(about_content, Delivery.kind.like(ACCOUNT_PREFIX + "%"))
@@ -213,13 +197,8 @@ def kind_label(kind):
 def account_mail_overview(user, days=30, limit=50):
     """For the office: the account mails of the last `days` days per kind (sent, failed,
     waiting), and those waiting for a retry with their last error. None for teachers."""
-    from datetime import timedelta
 
-    from sqlalchemy import func
-    from sqlalchemy.orm import selectinload
 
-    from app.models import NotificationDelivery as Delivery
-    from app.models import Role, utcnow
 
     if user.role != Role.ADMIN:
         return None
@@ -246,10 +225,6 @@ def account_mail_overview(user, days=30, limit=50):
 
 def delivery_for_staff(user, delivery_id):
     """A ledger row this staff member may see (about content they manage), or 404."""
-    from flask import abort
-
-    from app.models import NotificationDelivery as Delivery
-
     if not user.is_staff:
         abort(404)
     delivery = db.session.scalar(select(Delivery).where(Delivery.id == delivery_id, _visible_clause(user)))
