@@ -250,7 +250,11 @@ def test_switching_off_after_planning_is_honoured(app):
 def test_mail_text_links_footer_and_unsubscribe_header(app):
     group, other = GroupFactory(), GroupFactory()
     child, (parent,) = family(group, first_name="Sam")
-    other_child, (stranger,) = family(other, first_name="Noor")
+    # The other family's names are ones Faker never gives, so they cannot be the recipient's too.
+    other_child, (stranger,) = family(other, first_name="Noortje-Xan", last_name="Xanthopoulos")
+    stranger.first_name = "Quirijn-Xan"
+    parent.first_name = "Sanne"
+    db.session.commit()
     album = make_album(ams(*WINTER, 9), groups=[group], title="Kerstviering")
     run_due(at(WINTER, 17, 31))
     (mail,) = outbox_mails(app)[parent.email]
