@@ -63,6 +63,8 @@ def klas(app):
     set_preference(noor_parent, "meetings", False)  # switched "Oudergesprekken" off
     finn_parent.deactivated_at = utcnow()           # deactivated
     lotte_parent.activated_at = None                # never activated
+    # Sam's parents' own names are fixed: a random "Noor" would look like another family's.
+    parent.first_name, parent2.first_name = "Marloes", "Jeroen"
     db.session.commit()
     return {"group": group, "sam": sam, "parent": parent, "parent2": parent2, "noor": noor,
             "noor_parent": noor_parent, "finn": finn, "finn_parent": finn_parent, "lotte": lotte,
