@@ -106,11 +106,11 @@ def _configure_login(app):
 def _register_blueprints(app):
     """One package per menu item: `bp` for the parents' side, `staff_bp` for its Beheer pages."""
     from app import (
-        account, admin, agenda, albums, auth, children, documents, groups, home, meetings, messages,
+        account, admin, agenda, albums, auth, children, consent, documents, groups, home, meetings, messages,
         news, notifications, staff,
     )
 
-    for module in (auth, home, account, staff, children, groups, news, agenda, documents, messages,
+    for module in (auth, home, account, staff, children, consent, groups, news, agenda, documents, messages,
                    albums, meetings, notifications, admin):
         # The views register on the package's blueprints when imported; only the factory
         # imports them (the architecture contracts check that nothing else does).
@@ -128,6 +128,7 @@ def _register_notification_kinds():
     mail.py registers its kinds when imported (once per process), for the web process and
     the worker alike."""
     from app.albums import mail as _albums  # noqa: F401
+    from app.consent import mail as _consent  # noqa: F401
     from app.meetings import mail as _meetings  # noqa: F401
     from app.messages import mail as _messages  # noqa: F401
     from app.news import mail as _news  # noqa: F401

@@ -53,19 +53,26 @@ def _per_request(cache_name):
         def cached(user):
             if not has_request_context() or user.id is None:
                 return compute(user)
-            cache = g.setdefault("_access_group_ids", {})
-            key = (cache_name, user.id)
-            if key not in cache:
-                cache[key] = frozenset(compute(user))
-            return set(cache[key])
+            return set(remembered((cache_name, user.id), lambda: frozenset(compute(user))))
         return cached
     return decorate
+
+
+def remembered(key, compute):
+    """compute() once per request under `key` (outside a request: every time); forgotten at
+    every commit, like the group ids above. app/privacy/consent.py keeps its answers here."""
+    if not has_request_context():
+        return compute()
+    memo = g.setdefault("_access_memo", {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
 
 
 @event.listens_for(Session, "after_commit")
 def _forget_group_ids(session):
     if has_request_context():
-        g.pop("_access_group_ids", None)
+        g.pop("_access_memo", None)
 
 
 @_per_request("taught")

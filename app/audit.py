@@ -13,6 +13,7 @@ FIELD_LABELS = {
     "role": "rol", "read_only": "alleen lezen", "guardianship": "koppeling ouder–leerling",
     "deactivated_at": "gedeactiveerd", "account": "account", "extra_numbers": "extra nummers",
     "emergency_numbers": "noodnummers", "privacy": "privacy",
+    "consent": "toestemming beeldmateriaal", "photo_tags": "markeringen op foto's", "retention": "bewaartermijn",
 }
 
 

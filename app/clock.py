@@ -89,3 +89,11 @@ def wall_clock(day, at):
     """A date and a wall-clock time in Amsterdam (how meeting slots are stored) as an aware
     datetime, comparable with now()."""
     return datetime.combine(day, at, tzinfo=AMSTERDAM)
+
+
+def school_year(day=None):
+    """The school year a day falls in ("2026-2027"), today's by default. A school year
+    starts on 1 August: the summer holiday belongs to the year that comes."""
+    day = day or today()
+    start = day.year if day.month >= 8 else day.year - 1
+    return f"{start}-{start + 1}"

@@ -14,6 +14,8 @@ MENU = [
     ("Groepen", "groups.index"),
     ("Mijn account", "account.index"),
 ]
+# Blueprints whose pages belong to another menu item (the tab "Toestemming" of Mijn kinderen).
+MENU_PARENT = {"consent": "children"}
 # On narrow screens "Mijn School" groups these two (SPEC.md, Layout).
 MY_SCHOOL = ("account.index", "children.index")
 
@@ -21,6 +23,7 @@ MY_SCHOOL = ("account.index", "children.index")
 def menu_for(user):
     """Menu entries for this user: dicts of label, endpoint, current and my_school."""
     current_bp = (request.endpoint or "").split(".")[0]
+    current_bp = MENU_PARENT.get(current_bp, current_bp)
     items = [
         {
             "label": label,
@@ -43,6 +46,7 @@ STAFF_SECTIONS = [
     ("Documenten", "staff_documents.index", False),
     ("Berichten", "staff_messages.index", False),
     ("Fotoalbums", "staff_albums.index", False),
+    ("Toestemming", "staff_consent.index", False),
     ("Oudergesprekken", "staff_meetings.index", False),
     ("Notities", "staff_notes.index", False),
     ("E-mail", "staff_mail.index", False),
@@ -52,6 +56,7 @@ STAFF_SECTIONS = [
     ("Importeren", "admin.import_csv", True),
     ("Nieuw schooljaar", "admin.school_year", True),
     ("Instellingen", "admin.settings", True),
+    ("Bewaartermijn", "admin.retention", True),
     ("Logboek", "admin.audit", True),
 ]
 

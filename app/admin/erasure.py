@@ -60,7 +60,11 @@ TABLE_LABELS = {
     "calendar_feeds": "agenda-abonnementen",
     "child_notes": "notities bij leerlingen",
     "contact_history": "eerdere inlognamen, e-mailadressen, telefoonnummers, adressen en namen",
+    "consent_answers": "antwoorden over toestemming beeldmateriaal (blijven als bewijs)",
+    "consent_purpose_versions": "teksten van toestemmingsdoelen",
+    "consent_requests": "toestemmingsverzoeken aan ouders",
     "contact_numbers": "extra telefoonnummers",
+    "data_exports": "downloads van eigen gegevens (inzage)",
     "documents": "documenten",
     "group_teachers": "koppelingen met groepen",
     "guardianships": "koppelingen met leerlingen",
@@ -74,7 +78,9 @@ TABLE_LABELS = {
     "notification_deliveries": "e-mails in de verzendlijst",
     "notification_events": "meldingen over nieuwe inhoud",
     "notification_preferences": "notificatie-instellingen",
+    "photo_tags": "markeringen van leerlingen op foto's",
     "privacy_settings": "privacy-instellingen",
+    "retention_holds": "uitzonderingen op de bewaartermijn",
     "login_sessions": "inlogsessies (apparaten waarop is ingelogd)",
 }
 # Shown for a table missing above (the test keeps this from happening): still Dutch.

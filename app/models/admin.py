@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.extensions import db
 from app.models.base import utcnow
 
-__all__ = ["SchoolSetting", "AuditEntry"]
+__all__ = ["SchoolSetting", "AuditEntry", "RetentionHold"]
 
 
 class SchoolSetting(db.Model):
@@ -35,3 +35,14 @@ class AuditEntry(db.Model):
     action: Mapped[str] = mapped_column(String(40))  # e.g. "gewijzigd", "foto", "noodnummer"
     fields: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class RetentionHold(db.Model):
+    """The office keeps a former pupil's data past the retention period, with a reason."""
+
+    __tablename__ = "retention_holds"
+
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(300))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

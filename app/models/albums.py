@@ -12,9 +12,9 @@ from app.extensions import db
 from app.models.audience import AudienceMixin, audience_table
 from app.models.base import utcnow
 from app.models.media import StoredImage
-from app.models.people import Group, User
+from app.models.people import Child, Group, User
 
-__all__ = ["Album", "AlbumPhoto", "album_groups"]
+__all__ = ["Album", "AlbumPhoto", "PhotoTag", "album_groups"]
 
 album_groups = audience_table("album_groups", "albums", "album_id")
 
@@ -54,3 +54,21 @@ class AlbumPhoto(db.Model):
 
     album: Mapped[Album] = relationship(back_populates="photos")
     image: Mapped[StoredImage] = relationship()
+    tags: Mapped[list["PhotoTag"]] = relationship(
+        back_populates="photo", cascade="all, delete-orphan", passive_deletes=True,
+    )
+
+
+class PhotoTag(db.Model):
+    """A pupil staff marked as being in a photo. A photo with a pupil whose parents gave no
+    consent for the albums purpose is hidden from other parents (app/privacy/consent.py)."""
+
+    __tablename__ = "photo_tags"
+
+    photo_id: Mapped[int] = mapped_column(ForeignKey("album_photos.id", ondelete="CASCADE"), primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), primary_key=True, index=True)
+    tagged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    photo: Mapped[AlbumPhoto] = relationship(back_populates="tags")
+    child: Mapped[Child] = relationship()

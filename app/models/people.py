@@ -162,6 +162,9 @@ class Child(db.Model):
     photo_id: Mapped[int | None] = mapped_column(ForeignKey("stored_images.id", ondelete="SET NULL"))
     # A former pupil (left groep 8): parents lose access to current content.
     left_at: Mapped[date | None] = mapped_column(Date)
+    # Erased by the retention job (app/admin/retention.py): the row stays, without a name,
+    # only while consent history must be kept for photos that still exist.
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     group: Mapped[Group | None] = relationship(back_populates="children")
     guardianships: Mapped[list["Guardianship"]] = relationship(

@@ -5,13 +5,13 @@ only code that reads these rows to decide what another family sees.
 """
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
 from app.models.base import utcnow
 
-__all__ = ["PrivacySetting", "VISIBILITY_LEVELS"]
+__all__ = ["DataExport", "PrivacySetting", "VISIBILITY_LEVELS"]
 
 # Stored value -> what the parent chooses (SPEC.md, Privacy). The first is the default.
 VISIBILITY_LEVELS = {
@@ -39,3 +39,19 @@ class PrivacySetting(db.Model):
     field: Mapped[str] = mapped_column(String(30))
     visibility: Mapped[str] = mapped_column(String(10), default="staff")
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class DataExport(db.Model):
+    """Inzage (AVG art. 15): everything the portal holds about a parent and their children,
+    made by a job (app/privacy/inzage.py) and downloaded from Mijn account. Kept a short
+    while, then removed; it goes with the account (CASCADE)."""
+
+    __tablename__ = "data_exports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    state: Mapped[str] = mapped_column(String(10), default="queued")  # queued | ready | failed
+    html: Mapped[str] = mapped_column(Text, default="")
+    json: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    ready_at: Mapped[datetime | None] = mapped_column(DateTime)
