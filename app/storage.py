@@ -168,11 +168,15 @@ def delete_image(image):
     db.session.delete(image)
 
 
-def send_image(image, thumb=False):
-    """Serve a stored image. Call only after the route has checked access."""
-    response = send_file(image_path(image, thumb), mimetype=image.mime_type, max_age=3600,
-                         conditional=True, etag=True)
+def send_image(image, thumb=False, revalidate=False):
+    """Serve a stored image. Call only after the route has checked access.
+
+    With `revalidate` the browser keeps the image but asks again before every use (an
+    ETag: a 304 costs nothing): for images whose access can end at any moment, such as an
+    album photo hidden when a parent withdraws consent."""
+    response = send_file(image_path(image, thumb), mimetype=image.mime_type,
+                         max_age=None if revalidate else 3600, conditional=True, etag=True)
     # Personal images: the browser may cache them, shared caches may not.
-    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["Cache-Control"] = "private, no-cache" if revalidate else "private, max-age=3600"
     response.headers["Content-Disposition"] = "inline"
     return response

@@ -216,3 +216,15 @@ def stored_document(title="Document", filename="brief.pdf", data=None, school_wi
     db.session.add(document)
     db.session.commit()
     return document
+
+
+# photo tags (h3) -------------------------------------------------------------------------------
+
+from app.models import PhotoTag  # noqa: E402
+
+
+def tag_photo(photo, *children, by=None):
+    """Mark `children` as being in `photo` (as staff would on Beheer › Fotoalbums)."""
+    db.session.add_all(PhotoTag(photo_id=photo.id, child_id=child.id, tagged_by_id=getattr(by, "id", None))
+                       for child in children)
+    db.session.commit()

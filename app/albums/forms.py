@@ -1,10 +1,36 @@
 """Fotoalbums forms. Every message is Dutch; photos are checked by app/storage.py and the
 audience by app/audience.py."""
-from wtforms import DateField, MultipleFileField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import DateField, Field, MultipleFileField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from app.audience import AudienceFields
 from app.forms import PortalForm
+from app.request_input import db_int
+
+
+class IdListField(Field):
+    """Checkboxes with ids (photos, pupils). Ids that are not numbers get the field's Dutch
+    message; numbers the user may not choose reach the service, which refuses them."""
+
+    def __init__(self, label=None, validators=None, message="Kies uit de lijst.", **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.message = message
+
+    def process_formdata(self, valuelist):
+        ids = set()
+        for value in valuelist:
+            try:
+                ids.add(db_int(value))
+            except (TypeError, ValueError):
+                self.process_errors.append(self.message)
+        self.data = sorted(ids)
+
+    def process_data(self, value):
+        self.data = sorted(value or [])
+
+
+def pupils_field(label="Leerlingen op deze foto's (niet verplicht)"):
+    return IdListField(label, message="Kies leerlingen uit de lijst.")
 
 
 class DutchDateField(DateField):
@@ -26,13 +52,31 @@ class AlbumForm(AudienceFields, PortalForm):
     )
     event_date = DutchDateField("Datum van de activiteit (niet verplicht)", validators=[Optional()])
     photos = MultipleFileField("Foto's")
+    children = pupils_field()
 
 
 class AlbumDetailsForm(AlbumForm):
     """Changing an album's details (photos are added with PhotosForm)."""
 
     photos = None
+    children = None
 
 
 class PhotosForm(PortalForm):
     photos = MultipleFileField("Foto's toevoegen")
+    children = pupils_field()
+
+
+class TagBatchForm(PortalForm):
+    """Beheer › Fotoalbums › Leerlingen markeren: pupils on (or off) the selected photos."""
+
+    photos = IdListField("Foto's", message="Kies foto's uit dit album.")
+    children = IdListField("Leerlingen", message="Kies leerlingen uit de lijst.")
+    action = StringField("Actie", validators=[AnyOf(["markeren", "weghalen"],
+                                                    message="Kies: markeren of markering weghalen.")])
+
+
+class PhotoTagsForm(PortalForm):
+    """The marked pupils of one photo."""
+
+    children = IdListField("Leerlingen op deze foto", message="Kies leerlingen uit de lijst.")

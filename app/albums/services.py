@@ -1,20 +1,26 @@
 """Fotoalbums: queries and actions. Each action owns its transaction.
 
+Consent is enforced here: every query a parent's page makes takes `viewer` and applies
+app/privacy/consent.hidden_photo_clause (a photo with a marked pupil without albums consent
+is seen only by staff and that pupil's own parents). Staff see every photo.
+
 Uploads are all or nothing: every file goes through app/storage.save_image (checked by
 content, size-limited, re-encoded without metadata, thumbnailed); when one file is refused,
 the files already written are removed and nothing is stored, and the staff member gets the
 list of refused files with the reason for each.
 """
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import exists, func, select, true
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app.access import managed_clause, visible_clause
+from app.albums import tags
 from app.audience import apply_audience, resolve_audience
 from app.extensions import db
-from app.models import Album, AlbumPhoto
+from app.models import Album, AlbumPhoto, PhotoTag
 from app.notifications.services import record_event
 from app.pagination import Page, clamp_page
+from app.privacy.consent import hidden_photo_clause
 from app.storage import UploadError, image_path, save_image
 
 PER_PAGE = 24
@@ -29,23 +35,30 @@ class PhotoUploadError(Exception):
         self.problems = problems
 
 
-def _photo_count():
-    return (select(func.count(AlbumPhoto.id)).where(AlbumPhoto.album_id == Album.id)
+def _photo_clause(viewer):
+    """The photos `viewer` may see (None: every photo, for Beheer's own work)."""
+    return true() if viewer is None else hidden_photo_clause(viewer)
+
+
+def _photo_count(visible):
+    return (select(func.count(AlbumPhoto.id)).where(AlbumPhoto.album_id == Album.id, visible)
             .correlate(Album).scalar_subquery())
 
 
-def _cover_photo_id():
-    return (select(AlbumPhoto.id).where(AlbumPhoto.album_id == Album.id)
+def _cover_photo_id(visible):
+    return (select(AlbumPhoto.id).where(AlbumPhoto.album_id == Album.id, visible)
             .order_by(AlbumPhoto.position, AlbumPhoto.id).limit(1)
             .correlate(Album).scalar_subquery())
 
 
-def _album_page(clause, page):
-    """[(album, photo count, cover photo id)] for one page, newest first, in three queries."""
+def _album_page(clause, page, viewer):
+    """[(album, photo count, cover photo id)] for one page, newest first, in three queries
+    (plus the consent rules, read once). Count and cover are of the photos `viewer` sees."""
     total = db.session.scalar(select(func.count(Album.id)).where(clause)) or 0
     page, pages = clamp_page(page, total, PER_PAGE)
+    visible = _photo_clause(viewer)
     rows = db.session.execute(
-        select(Album, _photo_count().label("photos"), _cover_photo_id().label("cover"))
+        select(Album, _photo_count(visible).label("photos"), _cover_photo_id(visible).label("cover"))
         .where(clause)
         .options(selectinload(Album.groups))
         .order_by(Album.created_at.desc(), Album.id.desc())
@@ -55,40 +68,59 @@ def _album_page(clause, page):
 
 
 def albums_for(user, page=1):
-    return _album_page(visible_clause(user, Album), page)
+    return _album_page(visible_clause(user, Album), page, user)
 
 
 def managed_albums(user, page=1):
-    return _album_page(managed_clause(user, Album), page)
+    return _album_page(managed_clause(user, Album), page, user)
 
 
-def photos_of(album):
-    """The album's photos with their image rows, in one query (a join: selectinload would
-    split a large album into batches of 500)."""
+def photos_of(album, viewer=None):
+    """The album's photos `viewer` may see (None: all) with their image rows, in one query
+    (a join: selectinload would split a large album into batches of 500)."""
     return db.session.scalars(
-        select(AlbumPhoto).where(AlbumPhoto.album_id == album.id)
+        select(AlbumPhoto).where(AlbumPhoto.album_id == album.id, _photo_clause(viewer))
         .options(joinedload(AlbumPhoto.image, innerjoin=True))
         .order_by(AlbumPhoto.position, AlbumPhoto.id)
     ).all()
 
 
-def photo_in(album, photo_id):
-    """A photo of this (already access-checked) album, or None."""
+def photo_in(album, photo_id, viewer=None):
+    """A photo of this (already access-checked) album that `viewer` may see, or None."""
     return db.session.scalar(
-        select(AlbumPhoto).where(AlbumPhoto.id == photo_id, AlbumPhoto.album_id == album.id)
+        select(AlbumPhoto).where(AlbumPhoto.id == photo_id, AlbumPhoto.album_id == album.id,
+                                 _photo_clause(viewer))
         .options(selectinload(AlbumPhoto.image))
     )
 
 
-def neighbours(album, photo):
-    """(previous photo id, next photo id, number, total) within the album."""
+def neighbours(album, photo, viewer=None):
+    """(previous photo id, next photo id, number, total) among the album's photos `viewer` sees."""
     ids = list(db.session.scalars(
-        select(AlbumPhoto.id).where(AlbumPhoto.album_id == album.id).order_by(AlbumPhoto.position, AlbumPhoto.id)
+        select(AlbumPhoto.id).where(AlbumPhoto.album_id == album.id, _photo_clause(viewer))
+        .order_by(AlbumPhoto.position, AlbumPhoto.id)
     ))
     index = ids.index(photo.id)
     previous_id = ids[index - 1] if index > 0 else None
     next_id = ids[index + 1] if index + 1 < len(ids) else None
     return previous_id, next_id, index + 1, len(ids)
+
+
+def photos_of_child(viewer, child, page=1):
+    """A page of the photos in which `child` is marked, in the albums `viewer` may read and
+    only those `viewer` may see (as in the album grid), newest album first."""
+    clause = (visible_clause(viewer, Album), _photo_clause(viewer),
+              exists().where(PhotoTag.photo_id == AlbumPhoto.id, PhotoTag.child_id == child.id))
+    total = db.session.scalar(
+        select(func.count(AlbumPhoto.id)).join(Album, Album.id == AlbumPhoto.album_id).where(*clause)) or 0
+    page, pages = clamp_page(page, total, PER_PAGE)
+    photos = db.session.scalars(
+        select(AlbumPhoto).join(Album, Album.id == AlbumPhoto.album_id).where(*clause)
+        .options(contains_eager(AlbumPhoto.album), joinedload(AlbumPhoto.image, innerjoin=True))
+        .order_by(Album.created_at.desc(), Album.id.desc(), AlbumPhoto.position, AlbumPhoto.id)
+        .limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+    ).all()
+    return Page(items=photos, page=page, pages=pages, total=total)
 
 
 def chosen_files(files):
@@ -133,19 +165,24 @@ def _next_position(album):
     return (highest or 0) + 1
 
 
-def create_album(author, *, title, description, event_date, school_wide, group_ids, files):
-    """Create an album with its photos and record the notice (one event, once).
+def create_album(author, *, title, description, event_date, school_wide, group_ids, files, child_ids=()):
+    """Create an album with its photos and record the notice (one event, once); the pupils
+    `child_ids` (of the album's groups) are marked on every photo.
 
-    Raises AudienceError (checked before any file is written) or PhotoUploadError.
+    Raises AudienceError or TagRefused (both checked before any file is written) or
+    PhotoUploadError.
     """
     album = Album(title=title.strip(), description=(description or "").strip(), event_date=event_date,
                   author_id=author.id)
     apply_audience(album, author, school_wide, group_ids)
+    allowed = {child.id for child in tags.pupils_in([group.id for group in album.groups], album.school_wide)}
+    child_ids = tags.check_pupils(allowed, child_ids, required=False)
     images = _store_photos(files, author)
     try:
         album.photos = [AlbumPhoto(image=image, position=index) for index, image in enumerate(images, 1)]
         db.session.add(album)
         db.session.flush()
+        tags.add_tags(author, [photo.id for photo in album.photos], child_ids)
         record_event("album", "album", album.id, author)
         db.session.commit()
     except Exception:
@@ -154,13 +191,18 @@ def create_album(author, *, title, description, event_date, school_wide, group_i
     return album
 
 
-def add_photos(user, album, files):
-    """Add photos to an existing album. Not mailed again: the album was announced."""
+def add_photos(user, album, files, child_ids=()):
+    """Add photos to an existing album, marking `child_ids` on each (raises TagRefused
+    before any file is written). Not mailed again: the album was announced."""
+    child_ids = tags.check_pupils({child.id for child in tags.album_pupils(album)}, child_ids, required=False)
     images = _store_photos(files, user)
     try:
         position = _next_position(album)
-        for offset, image in enumerate(images):
-            db.session.add(AlbumPhoto(album_id=album.id, image=image, position=position + offset))
+        photos = [AlbumPhoto(album_id=album.id, image=image, position=position + offset)
+                  for offset, image in enumerate(images)]
+        db.session.add_all(photos)
+        db.session.flush()
+        tags.add_tags(user, [photo.id for photo in photos], child_ids)
         db.session.commit()
     except Exception:
         _discard(images)

@@ -1,12 +1,13 @@
-"""Fotoalbums in Beheer: create an album with many photos at once, add and remove photos."""
+"""Fotoalbums in Beheer: create an album with many photos at once, add and remove photos,
+mark the pupils in them (on upload, for a batch of photos, or one photo at a time)."""
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
-from app.access import managed_item_for, staff_required
-from app.albums import services, staff_bp
-from app.albums.forms import AlbumDetailsForm, AlbumForm, PhotosForm
+from app.access import managed_item_for, staff_required, taught_group_ids
+from app.albums import services, staff_bp, tags
+from app.albums.forms import AlbumDetailsForm, AlbumForm, PhotosForm, PhotoTagsForm, TagBatchForm
 from app.audience import prepare_audience, save_audience_form
-from app.htmx import render_page
+from app.htmx import htmx_redirect, is_htmx, render_page
 from app.models import Album
 from app.pagination import page_number
 
@@ -28,7 +29,8 @@ def create():
     try:
         album = save_audience_form(form, current_user, lambda **audience: services.create_album(
             current_user, title=form.title.data, description=form.description.data,
-            event_date=form.event_date.data, files=request.files.getlist(form.photos.name), **audience))
+            event_date=form.event_date.data, files=request.files.getlist(form.photos.name),
+            child_ids=form.children.data, **audience), field_errors={tags.TagRefused: form.children})
     except services.PhotoUploadError as error:
         problems = error.problems
     else:
@@ -37,15 +39,24 @@ def create():
                   "success")
             return redirect(url_for("staff_albums.show", album_id=album.id))
     status = 422 if form.is_submitted() else 200
-    return render_page("albums/staff_form.html", form=form, album=None, problems=problems, status=status)
+    pupils = tags.pupils_in(taught_group_ids(current_user))
+    return render_page("albums/staff_form.html", form=form, album=None, problems=problems, status=status,
+                       pupils=pupils, missing=tags.without_consent(pupils))
+
+
+def _show(album, form, problems, status=200):
+    pupils = tags.album_pupils(album)
+    photos = services.photos_of(album)
+    return render_page("albums/staff_show.html", album=album, photos=photos, form=form, problems=problems,
+                       pupils=pupils, missing=tags.without_consent(pupils),
+                       marked=tags.tags_by_photo([photo.id for photo in photos]), status=status)
 
 
 @staff_bp.get("/<int:album_id>")
 @staff_required
 def show(album_id):
     album = managed_item_for(current_user, Album, album_id)
-    return render_page("albums/staff_show.html", album=album, photos=services.photos_of(album),
-                       form=PhotosForm(), problems=[])
+    return _show(album, PhotosForm(), [])
 
 
 @staff_bp.post("/<int:album_id>/fotos")
@@ -56,15 +67,17 @@ def add_photos(album_id):
     problems = []
     if form.validate_on_submit():
         try:
-            added = services.add_photos(current_user, album, request.files.getlist(form.photos.name))
+            added = services.add_photos(current_user, album, request.files.getlist(form.photos.name),
+                                        child_ids=form.children.data)
         except services.PhotoUploadError as error:
             problems = error.problems
+        except tags.TagRefused as error:
+            form.children.errors = [str(error)]
         else:
             flash(f"{added} foto('s) toegevoegd.", "success")
             return redirect(url_for("staff_albums.show", album_id=album.id))
     album = managed_item_for(current_user, Album, album_id)  # reloaded after a rollback
-    return render_page("albums/staff_show.html", album=album, photos=services.photos_of(album),
-                       form=form, problems=problems, status=422)
+    return _show(album, form, problems, status=422)
 
 
 @staff_bp.route("/<int:album_id>/wijzigen", methods=["GET", "POST"])
@@ -102,3 +115,69 @@ def delete(album_id):
     services.delete_album(album)
     flash("Het album en de foto's zijn verwijderd.", "success")
     return redirect(url_for("staff_albums.index"))
+
+
+# --- marking pupils -----------------------------------------------------------------------
+
+def _tagging(album, form, status=200, message=None, selected=()):
+    pupils = tags.album_pupils(album)
+    photos = services.photos_of(album)
+    return render_page("albums/staff_tags.html", "albums/_tagging.html", album=album, form=form,
+                       photos=photos, pupils=pupils, missing=tags.without_consent(pupils),
+                       marked=tags.tags_by_photo([photo.id for photo in photos]), status=status,
+                       message=message, selected=set(selected))
+
+
+@staff_bp.get("/<int:album_id>/markeren")
+@staff_required
+def tagging(album_id):
+    album = managed_item_for(current_user, Album, album_id)
+    return _tagging(album, TagBatchForm(formdata=None))
+
+
+@staff_bp.post("/<int:album_id>/markeren")
+@staff_required
+def tag_batch(album_id):
+    album = managed_item_for(current_user, Album, album_id)
+    form = TagBatchForm()
+    if form.validate():
+        try:
+            if form.action.data == "markeren":
+                count = tags.mark(current_user, album, form.photos.data, form.children.data)
+                message = f"{count} markering(en) toegevoegd."
+            else:
+                count = tags.unmark(current_user, album, form.photos.data, form.children.data)
+                message = f"{count} markering(en) weggehaald."
+        except tags.TagRefused as error:
+            form.form_errors.append(str(error))
+        else:
+            if not is_htmx():
+                flash(message, "success")
+                return redirect(url_for("staff_albums.tagging", album_id=album.id))
+            return _tagging(album, TagBatchForm(formdata=None), message=message, selected=form.photos.data)
+    return _tagging(album, form, status=422, selected=form.photos.data or [])
+
+
+@staff_bp.route("/<int:album_id>/foto/<int:photo_id>/markeringen", methods=["GET", "POST"])
+@staff_required
+def photo_tags(album_id, photo_id):
+    album = managed_item_for(current_user, Album, album_id)
+    photo = services.photo_in(album, photo_id)
+    if photo is None:
+        abort(404)
+    marked = tags.tags_by_photo([photo.id])[photo.id]
+    form = PhotoTagsForm(data={"children": [child.id for child in marked]})
+    if form.validate_on_submit():
+        try:
+            tags.set_photo_tags(current_user, album, photo.id, form.children.data)
+        except tags.TagRefused as error:
+            form.form_errors.append(str(error))
+        else:
+            flash("De markering van de foto is opgeslagen.", "success")
+            target = url_for("staff_albums.tagging", album_id=album.id, _anchor=f"foto-{photo.id}")
+            return htmx_redirect(target) if is_htmx() else redirect(target)
+    pupils = tags.album_pupils(album)
+    extra = [child for child in marked if child.id not in {pupil.id for pupil in pupils}]
+    status = 422 if form.is_submitted() else 200
+    return render_page("albums/staff_photo_tags.html", album=album, photo=photo, form=form,
+                       pupils=pupils + extra, missing=set(tags.without_consent(pupils + extra)), status=status)

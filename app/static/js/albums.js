@@ -14,3 +14,26 @@
     }
   });
 })();
+
+/* Leerlingen markeren (Beheer): "Alle foto's kiezen", and after an htmx swap the keyboard
+   focus goes to the message that says what happened (the button that had it is gone). */
+(function () {
+  "use strict";
+  document.addEventListener("change", function (event) {
+    var all = event.target.closest && event.target.closest("[data-select-all]");
+    if (!all) return;
+    var form = all.closest("form");
+    var boxes = form ? form.querySelectorAll('input[type=checkbox][name="' + all.getAttribute("data-select-all") + '"]') : [];
+    for (var i = 0; i < boxes.length; i++) boxes[i].checked = all.checked;
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail && event.detail.target;
+    if (!target || target.id !== "markeren") return;
+    var section = document.getElementById("markeren");
+    var focus = section && (section.querySelector(".tagging-status") || section.querySelector("h2"));
+    if (focus) {
+      if (!focus.hasAttribute("tabindex")) focus.setAttribute("tabindex", "-1");
+      focus.focus();
+    }
+  });
+})();
