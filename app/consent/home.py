@@ -27,7 +27,7 @@ def later_marker():
 
 
 def skipped():
-    return has_request_context() and session.get(LATER_KEY) is not None and session.get(LATER_KEY) == later_marker()
+    return has_request_context() and session.get(LATER_KEY) == later_marker()
 
 
 def home_panels(user):
