@@ -228,3 +228,31 @@ def tag_photo(photo, *children, by=None):
     db.session.add_all(PhotoTag(photo_id=photo.id, child_id=child.id, tagged_by_id=getattr(by, "id", None))
                        for child in children)
     db.session.commit()
+# --- consent (h1) ------------------------------------------------------------------------------
+
+from app.models import ConsentPurpose, ConsentPurposeVersion, consent_purpose_years  # noqa: E402
+
+
+def consent_purpose(name="Besloten fotoalbums in het ouderportaal", explanation="Foto's in de albums van de groep.",
+                    year=None, code=None, position=0):
+    """A purpose asked in `year` (the current school year by default), with its first text."""
+    from app import clock
+
+    purpose = ConsentPurpose(code=code, position=position)
+    purpose.versions.append(ConsentPurposeVersion(number=1, name=name, explanation=explanation))
+    db.session.add(purpose)
+    db.session.flush()
+    db.session.execute(consent_purpose_years.insert().values(purpose_id=purpose.id,
+                                                             school_year=year or clock.school_year()))
+    db.session.commit()
+    return purpose
+
+
+def new_consent_text(purpose, name=None, explanation="Een gewijzigde uitleg."):
+    """A new version of the purpose's text (answers to the old text no longer count)."""
+    version = ConsentPurposeVersion(purpose_id=purpose.id, number=purpose.current.number + 1,
+                                    name=name or purpose.current.name, explanation=explanation)
+    db.session.add(version)
+    db.session.commit()
+    db.session.refresh(purpose)
+    return version

@@ -309,15 +309,17 @@ def test_someone_elses_number_id_is_a_404(app, client_of, parent, login_as):
 
 def test_notifications_default_on_and_switch_off_plain(client_of, parent):
     html = client_of.get("/account/notificaties").get_data(as_text=True)
-    for label in ("Spoedberichten", "Berichten en oproepen", "Nieuws", "Nieuwe fotoalbums", "Oudergesprekken"):
+    for label in ("Spoedberichten", "Berichten en oproepen", "Nieuws", "Nieuwe fotoalbums",
+                  "Vragen om toestemming (beeldmateriaal)", "Oudergesprekken"):
         assert label in html
-    assert html.count('role="switch"') == 5 and html.count(" checked") == 5
+    assert html.count('role="switch"') == 6 and html.count(" checked") == 6
     assert "zelf verantwoordelijk" not in html
 
-    response = form_post(client_of, "/account/notificaties", {"aan": ["urgent", "messages", "albums", "meetings"]})
+    response = form_post(client_of, "/account/notificaties",
+                         {"aan": ["urgent", "messages", "albums", "consent", "meetings"]})
     assert response.status_code == 302
     assert preferences_for(parent) == {"urgent": True, "messages": True, "news": False, "albums": True,
-                                       "meetings": True}
+                                       "consent": True, "meetings": True}
     html = client_of.get("/account/notificaties").get_data(as_text=True)
     assert "zelf verantwoordelijk" in html and "u heeft e-mail uitgezet voor: Nieuws" in html
 
@@ -329,10 +331,10 @@ def test_notifications_switch_inline_with_htmx(client_of, parent):
     assert html.lstrip().startswith("<form") and "<html" not in html
     assert "zelf verantwoordelijk" in html and 'hx-swap-oob="innerHTML">Opgeslagen.' in html
     stored = {p.kind: p.enabled for p in db.session.scalars(select(NotificationPreference))}
-    assert stored == {"urgent": False, "messages": False, "albums": False, "meetings": False}
+    assert stored == {"urgent": False, "messages": False, "albums": False, "consent": False, "meetings": False}
     # Back on: no warning any more.
     html = htmx_post(client_of, "/account/notificaties",
-                     {"aan": ["urgent", "messages", "news", "albums", "meetings"]},
+                     {"aan": ["urgent", "messages", "news", "albums", "consent", "meetings"]},
                      "/account/notificaties").get_data(as_text=True)
     assert "zelf verantwoordelijk" not in html
     assert all(preferences_for(parent).values())

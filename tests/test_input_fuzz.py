@@ -46,6 +46,12 @@ def prepare_states():
     parent, teacher = users["parent"], users["teacher"]
     # Mijn account: an extra number.
     add_number(parent, "user", parent, "Werk", "06-12345678")
+    # Toestemming: a purpose asked this school year (the ja/nee forms, Home's "Later").
+    from app.privacy.consent import active_purposes
+    from tests.factories import consent_purpose
+
+    if not active_purposes():
+        consent_purpose("Website van de school")
     # Sam's double meeting booked (the Annuleren form).
     round_ = db.session.scalar(select(MeetingRound).where(MeetingRound.status == "open"))
     sam = db.session.scalar(select(Child).join(Guardianship).where(

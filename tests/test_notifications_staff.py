@@ -222,5 +222,5 @@ def test_a_web_process_shows_every_section_without_importing_the_dispatcher(app)
                             timeout=60)
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.strip().splitlines()
-    assert lines[-2] == "['message', 'album', 'news', 'meeting_round'] ['Rapportgesprekken']"
+    assert lines[-2] == "['message', 'album', 'news', 'meeting_round', 'consent_request'] ['Rapportgesprekken']"
     assert lines[-1] == "False"

@@ -61,7 +61,8 @@ class SubjectType:
     managed: Callable | None = None
     # Beheer > E-mail: narrows the section's query (query -> query), e.g. opened rounds only.
     listed: Callable | None = None
-    # Beheer > E-mail, per row: the date shown ("Geplaatst"), a badge, a note after the title.
+    # Beheer > E-mail, per row: its title, the date shown ("Geplaatst"), a badge, a note after the title.
+    title: Callable = field(default=lambda item: item.title)
     shown_at: Callable = field(default=lambda item: item.created_at)
     badge: Callable = field(default=lambda item: None)
     note: Callable = field(default=lambda item: None)

@@ -141,8 +141,8 @@ def mail_overview(user, limit=20):
         sections.append({
             "name": subject.name,
             "label": subject.label,
-            "rows": [{"item": item, "counts": counts[item.id], "waiting": waiting.get(item.id),
-                      "shown_at": subject.shown_at(item), "badge": subject.badge(item), "note": subject.note(item)}
+            "rows": [{"item": item, "title": subject.title(item), "counts": counts[item.id],
+                      "waiting": waiting.get(item.id), "shown_at": subject.shown_at(item), "badge": subject.badge(item), "note": subject.note(item)}
                      for item in items],
         })
     return sections
@@ -171,7 +171,7 @@ def failed_deliveries(user, limit=100):
             subjects[(name, subject_id)] = subject
     result = []
     for row in rows:
-        titles = [subjects[(item.subject_type, item.subject_id)].title
+        titles = [subject_types[item.subject_type].title(subjects[(item.subject_type, item.subject_id)])
                   for item in row.items if (item.subject_type, item.subject_id) in subjects]
         result.append({"delivery": row, "titles": titles, "what": kind_label(row.kind)})
     return result
