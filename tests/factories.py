@@ -228,6 +228,8 @@ def tag_photo(photo, *children, by=None):
     db.session.add_all(PhotoTag(photo_id=photo.id, child_id=child.id, tagged_by_id=getattr(by, "id", None))
                        for child in children)
     db.session.commit()
+
+
 # --- consent (h1) ------------------------------------------------------------------------------
 
 from app.models import ConsentPurpose, ConsentPurposeVersion, consent_purpose_years  # noqa: E402
