@@ -369,3 +369,15 @@ def test_the_real_worker_makes_the_export(app, pipeline):
     export = db.session.scalar(select(DataExport).where(DataExport.user_id == parent.id))
     data = json.loads(client.get(f"/account/inzage/{export.id}/json").get_data(as_text=True))
     assert data["kinderen"][0]["gegevens"]["first_name"] == child.first_name
+
+
+def test_a_teachers_export_holds_their_own_rows_and_no_family(app, two_families):
+    """Staff ask for their data too: their own rows, and the school records naming them
+    (albums, notes, the audit log of what they changed) by number only."""
+    teacher = db.session.get(User, two_families["teacher"].id)
+    export = make_export(teacher)
+    data = json.loads(export.json)
+    assert data["kinderen"] == [] and data["persoon"]["tabellen"]["message_replies"]["rijen"]
+    assert "audit_entries" in data["vermeld_als"]
+    found = set(re.findall(r"ZQ[A-Z]\d{4}", export.html + export.json, re.IGNORECASE))
+    assert found and all(marker.upper().startswith("ZQT") for marker in found)
