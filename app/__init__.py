@@ -231,6 +231,8 @@ def _register_error_pages(app):
 
     @app.errorhandler(429)
     def too_many(error):
+        if getattr(error, "response", None) is not None:  # a limit's own page (on_breach)
+            return error.response
         return page(
             429,
             "Te veel pogingen",

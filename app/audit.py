@@ -14,6 +14,7 @@ FIELD_LABELS = {
     "deactivated_at": "gedeactiveerd", "account": "account", "extra_numbers": "extra nummers",
     "emergency_numbers": "noodnummers", "privacy": "privacy",
     "consent": "toestemming beeldmateriaal", "photo_tags": "markeringen op foto's", "retention": "bewaartermijn",
+    "inzage": "inzage (download van eigen gegevens)",
 }
 
 

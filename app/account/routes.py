@@ -3,11 +3,11 @@
 Everything here is about the logged-in user's own account; there are no other users' ids
 in these URLs except a contact number's, which must be one of the user's own.
 """
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app import privacy
-from app.account import bp, services
+from app.account import bp, inzage, services
 from app.account.forms import ContactForm, ProfileForm
 from app.auth import services as auth_services
 from app.auth import sessions
@@ -289,3 +289,52 @@ def sessions_end_all():
     sessions.end_everywhere(current_user)
     flash("U bent op alle apparaten uitgelogd. Log opnieuw in om verder te gaan.", "success")
     return redirect(url_for("auth.login"))
+
+
+# --- Gegevens downloaden (inzage, AVG art. 15) ------------------------------------------------
+
+def _inzage_page(error=None, status=200):
+    export = inzage.latest_export(current_user)
+    return render_page("account/inzage.html", "account/_inzage_status.html", tab="inzage", export=export,
+                       in_progress=inzage.in_progress(export), days=inzage.EXPORT_DAYS, error=error,
+                       form=ConfirmForm(formdata=None), status=status)
+
+
+def _inzage_key():
+    return f"inzage:{getattr(current_user, 'id', None)}:{getattr(current_user, 'created_at', '')}"
+
+
+def _inzage_limited(_limit):
+    return _inzage_page(error="U heeft uw gegevens de afgelopen tijd al vaak opgevraagd. "
+                              "Probeer het over een uur opnieuw.", status=429)
+
+
+@bp.get("/inzage", endpoint="inzage")
+@login_required
+def inzage_page():
+    return _inzage_page()
+
+
+@bp.post("/inzage")
+@login_required
+@limiter.limit("5 per hour", key_func=_inzage_key, on_breach=_inzage_limited)
+def inzage_request():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    _, started = inzage.request_export(current_user)
+    flash("Uw gegevens worden verzameld." if started else "Uw gegevens worden al verzameld.", "success")
+    return redirect(url_for("account.inzage"))
+
+
+@bp.get("/inzage/<int:export_id>/<any(html, json):kind>", endpoint="inzage_download")
+@login_required
+def inzage_download(export_id, kind):
+    """A download of the person's own export; another person's id is a 404."""
+    export = inzage.export_for_download(current_user, export_id)
+    if export is None:
+        abort(404)
+    response = make_response(export.html if kind == "html" else export.json)
+    response.mimetype = "text/html" if kind == "html" else "application/json"
+    response.headers["Content-Disposition"] = f'attachment; filename="{inzage.file_name(export, kind)}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
