@@ -43,7 +43,7 @@ class PrivacySetting(db.Model):
 
 class DataExport(db.Model):
     """Inzage (AVG art. 15): everything the portal holds about a parent and their children,
-    made by a job (app/privacy/inzage.py) and downloaded from Mijn account. Kept a short
+    made by a job (app/account/inzage/) and downloaded from Mijn account. Kept a short
     while, then removed; it goes with the account (CASCADE)."""
 
     __tablename__ = "data_exports"
