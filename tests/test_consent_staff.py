@@ -368,3 +368,34 @@ def test_the_office_sends_the_yearly_request_once(school, login_as):
     post(client, "/beheer/toestemming/vragen", page="/beheer/toestemming")
     assert "is al gevraagd" in text(client.get("/beheer/toestemming"))
     assert db.session.scalar(select(func.count(ConsentRequest.id))) == 1
+
+
+def test_two_rewordings_at_once_give_a_message_not_an_error(school):
+    from app.consent.purposes import reword_purpose
+    from app.privacy.consent import ConsentRefused
+
+    website = school["website"]
+    assert len(website.versions) == 1  # loaded: this "tab" knows only version 1
+    with db.engine.begin() as other_tab:
+        other_tab.execute(insert(ConsentPurposeVersion).values(purpose_id=website.id, number=2, name="Andere tab",
+                                                               explanation=""))
+    with pytest.raises(ConsentRefused, match="Iemand anders wijzigde dit doel tegelijk"):
+        reword_purpose(school["admin"], website, "Mijn tekst", "")
+    assert db.session.scalars(select(ConsentPurposeVersion.name).where(ConsentPurposeVersion.purpose_id == website.id)
+                              .order_by(ConsentPurposeVersion.number)).all() == ["Website van de school", "Andere tab"]
+
+
+def test_every_change_to_the_purposes_is_audited(school, login_as):
+    client = login_as(school["admin"])
+    edit = f"{PURPOSES}/{school['website'].id}"
+    post(client, PURPOSES, {"name": "Nieuwsbrief"})
+    post(client, edit, {"name": "Website", "explanation": ""}, page=edit)
+    post(client, f"{PURPOSES}/{school['website'].id}/verplaatsen", {"richting": "omhoog"})
+    post(client, f"{PURPOSES}/jaren", {"asked": [f"{school['albums'].id}:{next_year()}"]})
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.subject_type == "school")
+                                 .order_by(AuditEntry.id)).all()
+    assert [entry.action for entry in entries] == [
+        "toestemmingsdoel toegevoegd", "toestemmingsdoel gewijzigd (versie 2)", "volgorde toestemmingsdoelen",
+        "schooljaren toestemmingsdoelen",
+    ]
+    assert all(entry.fields == ["consent"] and entry.actor_id == school["admin"].id for entry in entries)

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app import clock
@@ -132,6 +133,16 @@ def albums_purpose_exists():
 
 # --- changing ------------------------------------------------------------------------------
 
+def _commit(message):
+    """Commit; a unique version number or code someone claimed at the same moment (two office
+    tabs) becomes the Dutch message instead of a server error."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ConsentRefused(message) from None
+
+
 def _clean(name, explanation):
     """The text as stored, or ConsentRefused with the office's Dutch message. Line breaks in
     the explanation become \\n (a browser sends \\r\\n), so an unchanged save stays unchanged."""
@@ -172,7 +183,11 @@ def create_purpose(actor, name, explanation, years=(), code=None):
     purpose.versions.append(ConsentPurposeVersion(number=1, name=name, explanation=explanation,
                                                   created_by_id=actor.id))
     db.session.add(purpose)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the albums code, claimed at the same moment
+        db.session.rollback()
+        raise ConsentRefused("Dit doel is zojuist al toegevoegd. Laad de pagina opnieuw.") from None
     _set_years(purpose, years)
     record_change(actor, "school", 0, "toestemmingsdoel toegevoegd", ["consent"])
     db.session.commit()
@@ -197,7 +212,7 @@ def reword_purpose(actor, purpose, name, explanation):
     purpose.versions.append(ConsentPurposeVersion(number=number, name=name, explanation=explanation,
                                                   created_by_id=actor.id))
     record_change(actor, "school", 0, f"toestemmingsdoel gewijzigd (versie {number})", ["consent"])
-    db.session.commit()
+    _commit("Iemand anders wijzigde dit doel tegelijk met u. Laad de pagina opnieuw en kijk of uw tekst nog nodig is.")
     return True
 
 
@@ -209,7 +224,7 @@ def set_asked_years(actor, asked):
         if _set_years(purpose, asked.get(purpose.id, [])):
             changed += 1
     if changed:
-        record_change(actor, "school", 0, "schooljaren van toestemmingsdoelen gewijzigd", ["consent"])
+        record_change(actor, "school", 0, "schooljaren toestemmingsdoelen", ["consent"])
         db.session.commit()
     return changed
 
@@ -224,7 +239,7 @@ def move_purpose(actor, purpose, step):
     purposes[index], purposes[target] = purposes[target], purposes[index]
     for position, each in enumerate(purposes):
         each.position = position
-    record_change(actor, "school", 0, "volgorde van toestemmingsdoelen gewijzigd", ["consent"])
+    record_change(actor, "school", 0, "volgorde toestemmingsdoelen", ["consent"])
     db.session.commit()
     return True
 
