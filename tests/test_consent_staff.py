@@ -15,7 +15,7 @@ from app.models import (
     consent_purpose_years,
 )
 from app.privacy.consent import save_answer
-from tests.factories import AdminFactory, ChildFactory, GroupFactory, ParentFactory, family, teacher_of
+from tests.factories import AdminFactory, GroupFactory, family, teacher_of
 from tests.fixtures.queries import count_queries
 from tests.fixtures.users import csrf_from
 
@@ -61,7 +61,8 @@ def cells(response):
     body = html.split('<table class="consent-table">', 1)[1].split("</table>", 1)[0]
     result = {}
     for row in re.findall(r"<tr>(.*?)</tr>", body.split("<tbody>", 1)[1], re.S):
-        name = " ".join(unescape(re.sub(r"<[^>]+>", " ", re.search(r"<th[^>]*>(.*?)</th>", row, re.S).group(1))).split())
+        heading = re.search(r"<th[^>]*>(.*?)</th>", row, re.S).group(1)
+        name = " ".join(unescape(re.sub(r"<[^>]+>", " ", heading)).split())
         result[name] = [" ".join(unescape(re.sub(r"<[^>]+>", " ", cell)).split())
                         for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
     return result

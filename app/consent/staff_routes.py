@@ -59,14 +59,13 @@ def start_request():
 
 # --- the purposes (office only) ----------------------------------------------------------------
 
-def _purposes_page(new_form=None, years_form=None, error=None, status=200):
+def _purposes_page(new_form=None, error=None, status=200):
     rows = purposes.purpose_rows()
     editable = purposes.editable_years()
     new_form = new_form or NewPurposeForm(formdata=None, years=[editable[0]])
     new_form.years.choices = year_choices(editable)
     return render_template(
         "consent/staff_purposes.html", rows=rows, editable=editable, new_form=new_form,
-        years_form=years_form or AskedYearsForm(formdata=None), confirm_form=ConfirmForm(formdata=None),
         albums_missing=not any(row.enforced for row in rows), error=error,
         albums_text=(purposes.ALBUMS_NAME, purposes.ALBUMS_EXPLANATION),
     ), status
@@ -100,7 +99,8 @@ def purpose_years():
     form = AskedYearsForm()
     form.asked.choices = asked_choices(purposes.purpose_ids(), purposes.editable_years())
     if not form.validate_on_submit():
-        return _purposes_page(years_form=form, error=" ".join(form.asked.errors) or None, status=422)
+        return _purposes_page(error=" ".join(form.errors.get("asked") or form.errors.get("csrf_token") or []),
+                              status=422)
     changed = purposes.set_asked_years(current_user, asked_by_purpose(form.asked.data))
     flash("De schooljaren zijn opgeslagen." if changed else "Er was niets gewijzigd.", "success")
     return redirect(url_for("staff_consent.purposes_index"))
@@ -125,7 +125,8 @@ def albums_create():
 def purpose_edit(purpose_id):
     row = purposes.purpose_row(purpose_id) or abort(404)
     purpose = row.purpose
-    form = PurposeForm(data={"name": purpose.name, "explanation": purpose.current.explanation if purpose.current else ""})
+    current = purpose.current
+    form = PurposeForm(data={"name": purpose.name, "explanation": current.explanation if current else ""})
     if form.validate_on_submit():
         try:
             added = purposes.reword_purpose(current_user, purpose, form.name.data, form.explanation.data)
@@ -136,8 +137,7 @@ def purpose_edit(purpose_id):
                   else "Er was niets gewijzigd.", "success")
             return redirect(url_for("staff_consent.purposes_index"))
     return render_template("consent/staff_purpose_edit.html", row=row, form=form,
-                           counting=purposes.current_answers(purpose), confirm_form=ConfirmForm(formdata=None),
-                           ), 422 if form.errors else 200
+                           counting=purposes.current_answers(purpose)), 422 if form.errors else 200
 
 
 @staff_bp.post("/doelen/<int:purpose_id>/verplaatsen")
