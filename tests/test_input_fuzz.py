@@ -10,6 +10,8 @@ query or a NUL byte in a string raises: exactly the class of bug it looks for.
 from sqlalchemy import select
 
 from app.auth.services import issue_token
+from app.clock import school_year
+from app.consent.purposes import create_purpose
 from app.demo import DEMO_PASSWORD, run_demo
 from app.extensions import db
 from app.models import Child, Group, Guardianship, MeetingInvitation, MeetingRound, MeetingSlot, Message, User
@@ -82,13 +84,16 @@ def prepare_states():
     # A contact address other than the login name offers "Inlognaam ook wijzigen".
     parent.email = "marloes.werk@example.nl"
     db.session.commit()
+    # Beheer › Toestemming › Doelen: a purpose nobody answered (Verwijderen, and the year switches).
+    unanswered = create_purpose(users["office"], "Schoolgids", "Foto's in de schoolgids.", [school_year()])
     return {
         "anonymous": [f"/activeren/{activate}", f"/wachtwoord-herstellen/{reset}"],
         "parent": ["/account/bereikbaarheid", f"/oudergesprekken/{round_.id}/kind/{sam.id}",
                    f"/account/inlognaam/{change}", f"/berichten/{message.id}"],
         "teacher": [f"/beheer/oudergesprekken/{concept.id}", f"/kinderen/{sam.id}/privacy"],
         "office": [f"/beheer/school/groepen/{empty.id}", f"/beheer/school/personen/{never.id}",
-                   f"/beheer/school/personen/{deactivated.id}", f"/kinderen/{sam.id}/privacy"],
+                   f"/beheer/school/personen/{deactivated.id}", f"/kinderen/{sam.id}/privacy",
+                   f"/beheer/toestemming/doelen/{unanswered.id}"],
     }
 
 

@@ -1,12 +1,10 @@
 """Oudergesprekken in Beheer: rounds for a teacher's groups (the office: all groups)."""
-import csv
-import io
-
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from app.access import staff_required, taught_group_ids
+from app.csv_export import csv_download
 from app.extensions import db
 from app.formatting import date_nl
 from app.forms import ConfirmForm
@@ -280,24 +278,9 @@ def print_view(round_id):
     return render_page("meetings/staff/print.html", **services.staff_planning(round_))
 
 
-def _csv_cell(value):
-    # Spreadsheets run cells that start with these as formulas: neutralise them.
-    value = str(value)
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 @staff_bp.get("/<int:round_id>/planning.csv")
 @staff_required
 def export_csv(round_id):
     round_ = services.round_for_staff(current_user, round_id)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["Datum", "Begin", "Eind", "Leerling", "Status"])
-    for row in services.export_rows(round_):
-        writer.writerow([_csv_cell(value) for value in row])
     filename = f"oudergesprekken-{round_.group.name.replace('/', '-')}-{round_.id}.csv"
-    return Response(
-        "\ufeff" + buffer.getvalue(),  # BOM: Excel reads UTF-8 names correctly
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return csv_download(filename, ["Datum", "Begin", "Eind", "Leerling", "Status"], services.export_rows(round_))
