@@ -13,12 +13,11 @@ and its reminder two weeks later, both about the school year's ConsentRequest
 Both are switched off with "Vragen om toestemming (beeldmateriaal)" under Mijn account ›
 Notificaties; Home keeps asking regardless (app/consent/home.py). A request of an earlier
 school year is no news any more (`wanted`)."""
-from datetime import timedelta
-
 from flask import url_for
 from sqlalchemy import and_, exists, false, or_, select, true
 
 from app import clock
+from app.consent.requests import REMINDER_AFTER
 from app.extensions import db
 from app.models import Child, ConsentAnswer, ConsentRequest, Guardianship, Role
 from app.names import person_sort_key
@@ -32,8 +31,6 @@ from app.notifications.catalog import (
 )
 from app.notifications.registry import cached, notice_message
 from app.privacy.consent import active_purposes, states_for
-
-REMINDER_AFTER = timedelta(days=14)
 
 # After "Nieuwe fotoalbums" (40): it is about the photos, before "Oudergesprekken" (50).
 register_preference(Preference("consent", "Vragen om toestemming (beeldmateriaal)", position=45))

@@ -6,20 +6,16 @@ counts as "nee". A teacher sees only their own groups (app.access.taught_group_i
 office all of them. The queries are the same few whatever the number of pupils.
 """
 from dataclasses import dataclass
-from datetime import timedelta
 
 from flask import abort
 from sqlalchemy import select
 
 from app import clock
 from app.access import taught_group_ids
-from app.consent.requests import request_for
+from app.consent.requests import REMINDER_AFTER, request_for
 from app.extensions import db
 from app.models import Child, Group, User
 from app.privacy.consent import active_purposes, parent_names, states_for
-
-# The reminder goes to the parents who did not answer two weeks after the request.
-REMINDER_AFTER = timedelta(days=14)
 
 # What a cell says, by the effective answer; the CSV uses the same words.
 YES, NO, NONE = "ja", "nee", "geen antwoord"

@@ -1,5 +1,7 @@
 """The yearly consent request: once per school year the office asks every parent; two weeks
 later the parents who did not answer get a reminder (both through the catalog, app/consent/mail.py)."""
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from app import clock
@@ -8,6 +10,9 @@ from app.extensions import db
 from app.models import ConsentRequest
 from app.notifications.services import record_event
 from app.privacy.consent import ConsentRefused, active_purposes
+
+# The reminder goes to the parents who did not answer, two weeks after the request.
+REMINDER_AFTER = timedelta(days=14)
 
 
 def request_for(year=None):
