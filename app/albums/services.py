@@ -75,7 +75,7 @@ def managed_albums(user, page=1):
     return _album_page(managed_clause(user, Album), page, user)
 
 
-def photos_of(album, viewer=None):
+def photos_of(album, viewer):
     """The album's photos `viewer` may see (None: all) with their image rows, in one query
     (a join: selectinload would split a large album into batches of 500)."""
     return db.session.scalars(
@@ -85,7 +85,7 @@ def photos_of(album, viewer=None):
     ).all()
 
 
-def photo_in(album, photo_id, viewer=None):
+def photo_in(album, photo_id, viewer):
     """A photo of this (already access-checked) album that `viewer` may see, or None."""
     return db.session.scalar(
         select(AlbumPhoto).where(AlbumPhoto.id == photo_id, AlbumPhoto.album_id == album.id,
@@ -94,7 +94,7 @@ def photo_in(album, photo_id, viewer=None):
     )
 
 
-def neighbours(album, photo, viewer=None):
+def neighbours(album, photo, viewer):
     """(previous photo id, next photo id, number, total) among the album's photos `viewer` sees."""
     ids = list(db.session.scalars(
         select(AlbumPhoto.id).where(AlbumPhoto.album_id == album.id, _photo_clause(viewer))
@@ -236,7 +236,7 @@ def delete_photo(photo):
 
 
 def delete_album(album):
-    photos = photos_of(album)
+    photos = photos_of(album, None)  # every photo, whoever may see it
     paths = [path for photo in photos for path in (image_path(photo.image), image_path(photo.image, thumb=True))]
     for photo in photos:
         db.session.delete(photo.image)

@@ -46,7 +46,7 @@ def create():
 
 def _show(album, form, problems, status=200):
     pupils = tags.album_pupils(album)
-    photos = services.photos_of(album)
+    photos = services.photos_of(album, current_user)
     return render_page("albums/staff_show.html", album=album, photos=photos, form=form, problems=problems,
                        pupils=pupils, missing=tags.without_consent(pupils),
                        marked=tags.tags_by_photo([photo.id for photo in photos]), status=status)
@@ -100,7 +100,7 @@ def edit(album_id):
 @staff_required
 def delete_photo(album_id, photo_id):
     album = managed_item_for(current_user, Album, album_id)
-    photo = services.photo_in(album, photo_id)
+    photo = services.photo_in(album, photo_id, current_user)
     if photo is None:
         abort(404)
     services.delete_photo(photo)
@@ -121,7 +121,7 @@ def delete(album_id):
 
 def _tagging(album, form, status=200, message=None, selected=()):
     pupils = tags.album_pupils(album)
-    photos = services.photos_of(album)
+    photos = services.photos_of(album, current_user)
     return render_page("albums/staff_tags.html", "albums/_tagging.html", album=album, form=form,
                        photos=photos, pupils=pupils, missing=tags.without_consent(pupils),
                        marked=tags.tags_by_photo([photo.id for photo in photos]), status=status,
@@ -162,7 +162,7 @@ def tag_batch(album_id):
 @staff_required
 def photo_tags(album_id, photo_id):
     album = managed_item_for(current_user, Album, album_id)
-    photo = services.photo_in(album, photo_id)
+    photo = services.photo_in(album, photo_id, current_user)
     if photo is None:
         abort(404)
     marked = tags.tags_by_photo([photo.id])[photo.id]
