@@ -128,6 +128,8 @@ def populate(app, scale=1.0, seed=7):
         MeetingInvitation, MeetingReservation, MeetingRound, MeetingSlot, Message, MessageRead,
         MessageReply, NewsItem, Role, StoredImage, User, group_teachers, utcnow,
     )
+    from app.models import ConsentAnswer, ConsentPurpose, ConsentPurposeVersion, PhotoTag, consent_purpose_years
+    from app.clock import school_year
     from app.models.content import agenda_item_groups, news_item_groups, document_groups
     from app.models.messages import message_groups
     from app.models.albums import album_groups
@@ -269,12 +271,40 @@ def populate(app, scale=1.0, seed=7):
                         shutil.copyfile(sample, target)
                 images.append({"id": image_id, "purpose": "album", "stem": stem, "extension": "jpg",
                                "mime_type": "image/jpeg", "width": 64, "height": 48, "size_bytes": 800})
-                photos.append({"album_id": i, "image_id": image_id, "position": position})
+                photos.append({"id": image_id, "album_id": i, "image_id": image_id, "position": position})
                 image_id += 1
         bulk(StoredImage, images)
         bulk(Album, albums)
         bulk(album_groups, album_links)
         bulk(AlbumPhoto, photos)
+
+        # --- consent: five purposes, nine in ten pupils "ja" for the albums, marked pupils --
+        year = school_year()
+        purpose_names = ["Besloten fotoalbums", "Website", "Nieuwsbrief", "Sociale media", "Schoolgids"]
+        bulk(ConsentPurpose, [{"id": i + 1, "code": "albums" if i == 0 else None, "position": i}
+                              for i in range(len(purpose_names))])
+        bulk(ConsentPurposeVersion, [{"id": i + 1, "purpose_id": i + 1, "number": 1, "name": name,
+                                      "explanation": sentence(rnd, 20)} for i, name in enumerate(purpose_names)])
+        bulk(consent_purpose_years, [{"purpose_id": i + 1, "school_year": year} for i in range(len(purpose_names))])
+        parents_of = {}
+        for link in links:
+            parents_of.setdefault(link["child_id"], []).append(link["parent_id"])
+        answers = []
+        for child in children:
+            for version in range(1, len(purpose_names) + 1):
+                for parent in parents_of[child["id"]][:1 + (child["id"] % 3 == 0)]:
+                    answers.append({"child_id": child["id"], "version_id": version, "school_year": year,
+                                    "given": child["id"] % 10 != 0 or version != 1, "parent_id": parent,
+                                    "created_at": now})
+        bulk(ConsentAnswer, answers)
+        tags, album_pupils = [], {}
+        for link in album_links:
+            album_pupils.setdefault(link["album_id"], []).extend(children_by_group.get(link["group_id"], []))
+        for photo in photos:  # two pupils of the album's groups (any pupils: a school-wide album)
+            pupils = album_pupils.get(photo["album_id"]) or [c["id"] for c in children[:40]]
+            for pupil in rnd.sample(pupils, min(2, len(pupils))):
+                tags.append({"photo_id": photo["id"], "child_id": pupil, "tagged_by_id": 1})
+        bulk(PhotoTag, tags)
 
         # --- documents (small files) ------------------------------------------------------
         doc_dir = Path(app.config["UPLOAD_DIR"]) / "documents"

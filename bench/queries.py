@@ -28,6 +28,8 @@ PAGES = [
     ("Documenten", "/documenten/", None),
     ("Berichten", "/berichten", r'href="(/berichten/\d+)"'),
     ("Fotoalbums", "/fotoalbums", r'href="(/fotoalbums/\d+)"'),
+    ("Foto's van mijn kind", "/fotoalbums", r'href="(/fotoalbums/kind/\d+)"'),
+    ("Toestemming", "/kinderen/toestemming", r'href="(/kinderen/\d+/toestemming)"'),
     ("Oudergesprekken", "/oudergesprekken/", r'href="(/oudergesprekken/\d+/kind/\d+)"'),
     ("Groepen", "/groepen/", r'href="(/groepen/\d+)"'),
     ("Mijn account", "/account/", None),

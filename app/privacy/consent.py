@@ -20,8 +20,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, exists, select, true
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, exists, or_, select, true
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app import clock
 from app.access import remembered
@@ -46,13 +46,14 @@ def active_purposes(year=None):
     """The purposes asked in this school year (the current one by default), in order, with
     their versions loaded."""
     year = year or clock.school_year()
+    # One query (a join: a school has a handful of purposes, each with a few versions).
     return remembered(("consent-purposes", year), lambda: list(db.session.scalars(
         select(ConsentPurpose)
         .join(consent_purpose_years, consent_purpose_years.c.purpose_id == ConsentPurpose.id)
         .where(consent_purpose_years.c.school_year == year)
-        .options(selectinload(ConsentPurpose.versions))
+        .options(joinedload(ConsentPurpose.versions))
         .order_by(ConsentPurpose.position, ConsentPurpose.id)
-    )))
+    ).unique()))
 
 
 def albums_purpose(year=None):
@@ -154,14 +155,25 @@ def unanswered_children(user, year=None):
     year: Home asks about them."""
     if not user.is_parent:
         return []
-    children = db.session.scalars(
+    year = year or clock.school_year()
+    versions = [purpose.current.id for purpose in active_purposes(year) if purpose.current]
+    if not versions:
+        return []
+    # One query (Home asks it on every render): an answer counts when its parent is a
+    # current guardian with a writable link, as in _latest_answers.
+    answerer = aliased(Guardianship)
+    unanswered = [
+        ~exists().where(ConsentAnswer.child_id == Child.id, ConsentAnswer.version_id == version,
+                        ConsentAnswer.school_year == year, answerer.child_id == Child.id,
+                        answerer.parent_id == ConsentAnswer.parent_id, answerer.read_only.is_(False))
+        for version in versions
+    ]
+    return db.session.scalars(
         select(Child).join(Guardianship, Guardianship.child_id == Child.id)
         .where(Guardianship.parent_id == user.id, Guardianship.read_only.is_(False),
-               Child.left_at.is_(None), Child.group_id.is_not(None))
+               Child.left_at.is_(None), Child.group_id.is_not(None), or_(*unanswered))
         .order_by(Child.first_name)
     ).all()
-    states = states_for([child.id for child in children], year)
-    return [child for child in children if any(not state.answered for state in states[child.id])]
 
 
 def save_answer(actor, child, purpose, given, year=None):
