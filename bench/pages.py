@@ -4,8 +4,8 @@ Starts the web process as the Procfile does (`gunicorn wsgi:app`, configured by
 gunicorn.conf.py) on the benchmark dataset (PostgreSQL when one answers, else SQLite),
 logs in as a parent with two children and drives each page from loopback with wrk
 (Debian's package) — or, where wrk is missing, a small Python load generator. Prints
-requests/s, p50 and p99 latency for Home, a group page, Nieuws, the Oudergesprekken slot
-list and /ping (no database, no template: the framework's floor), and each page's ratio
+requests/s, p50 and p99 latency for Home, a group page, Nieuws, a photo album (its photos
+through the consent rules), the Oudergesprekken slot list and /ping (no database, no template: the framework's floor), and each page's ratio
 to the floor. Targets: ratio ≥ 0.3, p99 < 100 ms.
 
 Three runs: every request rendered (PAGE_CACHE=0), then as in production with Redis and
@@ -131,6 +131,10 @@ def find_urls(port, cookie):
     group = re.search(r'href="(/groepen/\d+)"', html)
     if group:
         urls["Groep"] = group.group(1)
+    status, html = get("/fotoalbums")
+    album = re.search(r'href="(/fotoalbums/\d+)"', html)
+    if album:  # its photos pass the consent rules (app/privacy/consent.py)
+        urls["Fotoalbum"] = album.group(1)
     status, html = get("/oudergesprekken/")
     slots = re.search(r'href="(/oudergesprekken/\d+/kind/\d+)"', html)
     if slots:
