@@ -96,13 +96,19 @@ def edit(album_id):
     return render_page("albums/staff_form.html", form=form, album=album, problems=[], status=status)
 
 
-@staff_bp.post("/<int:album_id>/foto/<int:photo_id>/verwijderen")
-@staff_required
-def delete_photo(album_id, photo_id):
+def _managed_photo(album_id, photo_id):
+    """A photo of an album this staff member manages, with its album, or 404."""
     album = managed_item_for(current_user, Album, album_id)
     photo = services.photo_in(album, photo_id, current_user)
     if photo is None:
         abort(404)
+    return album, photo
+
+
+@staff_bp.post("/<int:album_id>/foto/<int:photo_id>/verwijderen")
+@staff_required
+def delete_photo(album_id, photo_id):
+    album, photo = _managed_photo(album_id, photo_id)
     services.delete_photo(photo)
     flash("De foto is verwijderd.", "success")
     return redirect(url_for("staff_albums.show", album_id=album.id))
@@ -161,10 +167,7 @@ def tag_batch(album_id):
 @staff_bp.route("/<int:album_id>/foto/<int:photo_id>/markeringen", methods=["GET", "POST"])
 @staff_required
 def photo_tags(album_id, photo_id):
-    album = managed_item_for(current_user, Album, album_id)
-    photo = services.photo_in(album, photo_id, current_user)
-    if photo is None:
-        abort(404)
+    album, photo = _managed_photo(album_id, photo_id)
     marked = tags.tags_by_photo([photo.id])[photo.id]
     form = PhotoTagsForm(data={"children": [child.id for child in marked]})
     if form.validate_on_submit():
