@@ -312,9 +312,13 @@ def erasure_preview(user):
             "has_photo": user.photo_id is not None}
 
 
-def erase_account(user, actor):
-    """Erase the personal data of an account in one transaction (see the module docstring)."""
-    if user.id == actor.id:
+def erase_account(user, actor, *, action="gewist", commit=True):
+    """Erase the personal data of an account in one transaction (see the module docstring).
+
+    `actor` None is the portal itself (the retention job, app/admin/retention.py): the audit
+    entry then has no actor, and `action` says why ("bewaartermijn verlopen"). With
+    commit=False the caller's transaction takes the erasure along (one per pupil there)."""
+    if actor is not None and user.id == actor.id:
         raise ServiceError("U kunt uw eigen account niet wissen.")
     if is_erased(user):
         raise ServiceError("Dit account is al gewist.")
@@ -350,9 +354,10 @@ def erase_account(user, actor):
     # 4. The person's traces wherever else they were written down.
     if traces:
         _scrub_everywhere(traces)
-    record_change(actor, "user", user_id, "gewist", ["account"])
-    db.session.commit()
-    db.session.expire_all()
+    record_change(actor, "user", user_id, action, ["account"])
+    if commit:
+        db.session.commit()
+        db.session.expire_all()
     return user_id
 
 
