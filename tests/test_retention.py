@@ -20,6 +20,7 @@ from app.models import (
     ContactNumber,
     Guardianship,
     MeetingInvitation,
+    Message,
     PhotoTag,
     PrivacySetting,
     RetentionHold,
@@ -33,6 +34,7 @@ from tests.factories import (
     ChildFactory,
     GroupFactory,
     GuardianshipFactory,
+    MessageFactory,
     ParentFactory,
     TeacherFactory,
     album_with_photos,
@@ -137,7 +139,7 @@ def school(app):
     GuardianshipFactory(parent=s["teacher"], child=s["over"])
     db.session.add_all([
         ChildNote(child_id=s["over"].id, author_id=s["teacher"].id, body="Was vaak moe."),
-        ChildNote(child_id=s["exact"].id, author_id=s["teacher"].id, body="Goed in rekenen."),
+        ChildNote(child_id=s["exact"].id, author_id=s["teacher"].id, body="Speelt graag met Annefleur  Retentietest."),
         ContactNumber(child_id=s["over"].id, label="oma", number="0341-222222", is_emergency=True),
         ContactNumber(user_id=s["parent_over"].id, label="werk", number="033-3333333"),
         PrivacySetting(child_id=s["over"].id, field="photo", visibility="staff"),
@@ -150,6 +152,8 @@ def school(app):
     _, (album_photo,) = album_with_photos(1, groups=[group])
     db.session.add(PhotoTag(photo_id=album_photo.id, child_id=s["marked"].id))
     db.session.commit()
+    s["message"] = MessageFactory(title="Afscheid", text="Annefleur Retentietest gaat naar het voortgezet onderwijs.",
+                                  groups=[group])
     make_round(group, invite=[s["over"], s["current"]])
     s["photo_file"], s["photo_id"] = image_path(photo, False), photo.id
     return s
@@ -189,7 +193,13 @@ def test_a_run_erases_exactly_the_due_pupils_and_nothing_else(app, school):
         (s["parent_sibling"].id, s["sibling_left"].id), (s["parent_marked"].id, s["marked"].id)}}
     assert diff.pop("consent_answers")["removed"] == {
         key for key, row in before["consent_answers"].items() if row[1] in ids(s["over"], s["sibling_left"])}
-    assert len(diff.pop("child_notes")["removed"]) == 1
+    # The pupil's own note goes; her full name in another pupil's note and in a message is scrubbed.
+    notes = diff.pop("child_notes")
+    assert len(notes["removed"]) == 1 and len(notes["changed"]) == 1
+    assert db.session.scalar(select(ChildNote.body).where(ChildNote.child_id == s["exact"].id)) == \
+        "Speelt graag met [gewist]."
+    assert diff.pop("messages") == {"changed": {(s["message"].id,)}}
+    assert db.session.get(Message, s["message"].id).text == "[gewist] gaat naar het voortgezet onderwijs."
     assert len(diff.pop("contact_numbers")["removed"]) == 2  # the pupil's and its erased parent's
     assert len(diff.pop("privacy_settings")["removed"]) == 2
     assert len(diff.pop("meeting_invitations")["removed"]) == 1

@@ -264,9 +264,10 @@ class Occurrence:
     rows: list  # (primary key values or None, old value, scrubbed value)
 
 
-def _occurrences(traces, owner_id=None):
-    """Where the traces occur, outside the users table and outside the rows that belong to
-    account `owner_id` (those go anyway). SQL finds candidates by substring; Python decides."""
+def _occurrences(traces, owner_id=None, skip=()):
+    """Where the traces occur, outside the users table (and the tables named in `skip`) and
+    outside the rows that belong to account `owner_id` (those go anyway). SQL finds
+    candidates by substring; Python decides."""
     owned = {}
     for table, column, ondelete in _user_foreign_keys():
         if ondelete == "CASCADE":
@@ -274,7 +275,7 @@ def _occurrences(traces, owner_id=None):
     patterns, needles = traces.patterns, traces.prefilter
     found = []
     for table in db.metadata.sorted_tables:
-        if table is User.__table__:
+        if table is User.__table__ or table.name in skip:
             continue
         keys = list(table.primary_key.columns)
         for column in _text_columns(table):
@@ -353,7 +354,7 @@ def erase_account(user, actor, *, action="gewist", commit=True):
     db.session.execute(ContactHistory.__table__.delete().where(ContactHistory.user_id == user_id))
     # 4. The person's traces wherever else they were written down.
     if traces:
-        _scrub_everywhere(traces)
+        scrub_everywhere(traces)
     record_change(actor, "user", user_id, action, ["account"])
     if commit:
         db.session.commit()
@@ -361,9 +362,11 @@ def erase_account(user, actor, *, action="gewist", commit=True):
     return user_id
 
 
-def _scrub_everywhere(traces):
+def scrub_everywhere(traces, skip=()):
+    """Remove the traces from every text of every table but users and `skip` (caller commits).
+    The retention job (app/admin/retention.py) removes a pupil's name this way."""
     contact_numbers = ContactNumber.__table__
-    for occurrence in _occurrences(traces):
+    for occurrence in _occurrences(traces, skip=skip):
         table, column = occurrence.table, occurrence.column
         keys = list(table.primary_key.columns)
         for key_values, old, new in occurrence.rows:

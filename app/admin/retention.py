@@ -12,7 +12,8 @@ back by the office (RetentionHold, with a reason), each in its own transaction:
   its rule still holds;
 - the children row stays, anonymised ("Oud-leerling", no birth date, address, phone,
   e-mail, student number or gender; the photo deleted), with erased_at set, so the audit
-  log and what KEPT keeps still point somewhere;
+  log and what KEPT keeps still point somewhere; the pupil's full name is replaced by
+  "[gewist]" in every other text (messages, notes, album texts; not in other people's rows);
 - each guardian's account (parents only, never staff) that has no guardianship of a
   not-erased pupil left is erased with app/admin/erasure.erase_account (actor: none, the
   portal itself).
@@ -22,6 +23,7 @@ photos were deleted), those rows go then. A second run on the same day changes n
 """
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Callable
@@ -30,7 +32,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
 from app import clock
-from app.admin.erasure import erase_account
+from app.admin.erasure import Traces, erase_account, scrub_everywhere
 from app.admin.services import ServiceError, is_erased
 from app.audit import record_change
 from app.extensions import db
@@ -147,6 +149,23 @@ def due_pupils(today=None, years=None):
 
 # --- erasing one pupil -------------------------------------------------------------------------
 
+# Never scrubbed for a pupil: other people's own rows (a sibling or parent shares the name).
+PEOPLE_TABLES = ("users", "children")
+
+
+def name_traces(child):
+    """The pupil's full name, as it may be written in a message, a note or an album text.
+    Only the name: the address, phone and e-mail of a pupil are usually the household's,
+    and stay where the family that remains uses them."""
+    words = f"{child.first_name} {child.last_name}".split()
+    if len(words) < 2 or len(" ".join(words)) < 5:
+        return Traces()
+    # Any run of spaces between the words ("Annefleur  de Vries"): a pattern with its SQL prefilter
+    # (the longest word), the shape in which Traces keeps patterns.
+    pattern = re.compile(r"(?<!\w)" + r"\s+".join(re.escape(word) for word in words) + r"(?!\w)", re.IGNORECASE)
+    return Traces(addresses=[(pattern, [max(words, key=len).lower()])])
+
+
 def _still_has_pupils(parent_id):
     return bool(db.session.scalar(select(exists().where(
         Guardianship.parent_id == parent_id, Guardianship.child_id == Child.id, Child.erased_at.is_(None)))))
@@ -162,12 +181,15 @@ def erase_pupil(child, today):
         if table.name not in kept:
             db.session.execute(table.delete().where(column == child_id))
     image = db.session.get(StoredImage, child.photo_id) if child.photo_id is not None else None
+    traces = name_traces(child)
     for name, value in CLEARED.items():
         setattr(child, name, value)
     child.photo_id = None
     child.erased_at = utcnow()
     record_change(None, "child", child_id, ERASED_ACTION, [*CLEARED, "photo", "retention"])
     db.session.flush()
+    if traces:
+        scrub_everywhere(traces, skip=PEOPLE_TABLES)
     accounts = 0
     for parent in db.session.scalars(select(User).where(User.id.in_(parent_ids)).order_by(User.id)):
         if parent.role == Role.PARENT and not is_erased(parent) and not _still_has_pupils(parent.id):
