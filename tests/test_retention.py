@@ -19,13 +19,11 @@ from app.models import (
     ConsentPurposeVersion,
     ContactNumber,
     Guardianship,
-    MeetingInvitation,
     Message,
     PhotoTag,
     PrivacySetting,
     RetentionHold,
     SchoolSetting,
-    StoredImage,
     User,
 )
 from app.storage import image_path
