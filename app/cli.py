@@ -1,4 +1,4 @@
-"""Flask CLI commands: `flask --app wsgi demo-data`, `sessions clean`, `notifications …`."""
+"""Flask CLI commands: `flask --app wsgi demo-data`, `sessions clean`, `retention`, `notifications …`."""
 import click
 from sqlalchemy import func, select
 
@@ -45,6 +45,27 @@ def register_cli(app):
         from app.auth.sessions import clean
 
         click.echo(f"sessions: {clean()} verlopen sessie(s) verwijderd.")
+
+    @app.cli.command("retention")
+    @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                  help="Doe alsof het deze datum is (JJJJ-MM-DD); standaard vandaag.")
+    @click.option("--dry-run", is_flag=True, help="Toon alleen wie aan de beurt is; wis niets.")
+    def retention(today, dry_run):
+        """Wis de gegevens van oud-leerlingen van wie de bewaartermijn voorbij is (zoals elke nacht)."""
+        from app.admin.retention import run_retention
+        from app.extensions import db
+        from app.models import Child
+
+        run = run_retention(today.date() if today else None, dry_run=dry_run)
+        if dry_run:
+            click.echo(f"retention: bewaartermijn {run.years} jaar; {len(run.due)} oud-leerling(en) aan de beurt "
+                       f"op {run.today.isoformat()} (niets gewist):")
+            for child_id in run.due:
+                child = db.session.get(Child, child_id)
+                click.echo(f"  #{child.id} {child.name}, uitgeschreven op {child.left_at.isoformat()}")
+            return
+        click.echo(f"retention: {run.pupils} oud-leerling(en) en {run.accounts} ouderaccount(s) gewist"
+                   + (f", {run.failed} mislukt (zie het log)" if run.failed else "") + ".")
 
     from app.notifications.cli import register as register_notifications_cli
 

@@ -264,9 +264,10 @@ class Occurrence:
     rows: list  # (primary key values or None, old value, scrubbed value)
 
 
-def _occurrences(traces, owner_id=None):
-    """Where the traces occur, outside the users table and outside the rows that belong to
-    account `owner_id` (those go anyway). SQL finds candidates by substring; Python decides."""
+def _occurrences(traces, owner_id=None, skip=()):
+    """Where the traces occur, outside the users table (and the tables named in `skip`) and
+    outside the rows that belong to account `owner_id` (those go anyway). SQL finds
+    candidates by substring; Python decides."""
     owned = {}
     for table, column, ondelete in _user_foreign_keys():
         if ondelete == "CASCADE":
@@ -274,7 +275,7 @@ def _occurrences(traces, owner_id=None):
     patterns, needles = traces.patterns, traces.prefilter
     found = []
     for table in db.metadata.sorted_tables:
-        if table is User.__table__:
+        if table is User.__table__ or table.name in skip:
             continue
         keys = list(table.primary_key.columns)
         for column in _text_columns(table):
@@ -312,9 +313,13 @@ def erasure_preview(user):
             "has_photo": user.photo_id is not None}
 
 
-def erase_account(user, actor):
-    """Erase the personal data of an account in one transaction (see the module docstring)."""
-    if user.id == actor.id:
+def erase_account(user, actor, *, action="gewist", commit=True):
+    """Erase the personal data of an account in one transaction (see the module docstring).
+
+    `actor` None is the portal itself (the retention job, app/admin/retention.py): the audit
+    entry then has no actor, and `action` says why ("bewaartermijn verlopen"). With
+    commit=False the caller's transaction takes the erasure along (one per pupil there)."""
+    if actor is not None and user.id == actor.id:
         raise ServiceError("U kunt uw eigen account niet wissen.")
     if is_erased(user):
         raise ServiceError("Dit account is al gewist.")
@@ -349,16 +354,19 @@ def erase_account(user, actor):
     db.session.execute(ContactHistory.__table__.delete().where(ContactHistory.user_id == user_id))
     # 4. The person's traces wherever else they were written down.
     if traces:
-        _scrub_everywhere(traces)
-    record_change(actor, "user", user_id, "gewist", ["account"])
-    db.session.commit()
-    db.session.expire_all()
+        scrub_everywhere(traces)
+    record_change(actor, "user", user_id, action, ["account"])
+    if commit:
+        db.session.commit()
+        db.session.expire_all()
     return user_id
 
 
-def _scrub_everywhere(traces):
+def scrub_everywhere(traces, skip=()):
+    """Remove the traces from every text of every table but users and `skip` (caller commits).
+    The retention job (app/admin/retention.py) removes a pupil's name this way."""
     contact_numbers = ContactNumber.__table__
-    for occurrence in _occurrences(traces):
+    for occurrence in _occurrences(traces, skip=skip):
         table, column = occurrence.table, occurrence.column
         keys = list(table.primary_key.columns)
         for key_values, old, new in occurrence.rows:

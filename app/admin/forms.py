@@ -196,3 +196,21 @@ class SettingsForm(PortalForm):
                                                  Regexp(r"^https?://\S+$", message="Begin de website met https://")],
                           filters=[strip])
     modules = CheckboxList("Modules die aan staan", choices=[])
+
+
+# --- retention period (Beheer › Bewaartermijn) -----------------------------------------------
+
+class RetentionYearsForm(PortalForm):
+    years = IntegerField(
+        "Bewaartermijn oud-leerlingen (jaren)",
+        validators=[InputRequired("Vul de bewaartermijn in: een getal van 1 tot en met 20 jaar."),
+                    NumberRange(1, 20, "Kies een bewaartermijn van 1 tot en met 20 jaar.")],
+    )
+
+
+class RetentionHoldForm(PortalForm):
+    """One per listed pupil (with a prefix per pupil, so the fields' ids stay unique)."""
+
+    reason = StringField("Reden om te bewaren",
+                         validators=[DataRequired("Vul een reden in waarom de school de gegevens bewaart."),
+                                     length(300, "De reden")], filters=[strip])

@@ -1,7 +1,8 @@
 """The worker's clock: RQ's CronScheduler (rq.cron), started by worker.py in the same
 `worker` process of the Procfile (as a forked child that lives and dies with it).
 
-One cron job: `run_due` every minute, at second 0. The rules of what is due when are in
+Two cron jobs: `run_due` every minute, at second 0, and the retention period of former
+pupils (app/admin/retention.run_retention) every night at 03:00. The rules of what is due when are in
 app/notifications/timing.py, in Europe/Amsterdam time, so the cron string itself needs no
 time zone: the tick at 17:30:00 (CET or CEST alike) is the evening batch, on Wednesdays
 also the weekly digest; the other ticks send what is due at once (a spoedbericht posted
@@ -21,6 +22,11 @@ log = logging.getLogger(__name__)
 
 TICK_CRON = "* * * * *"
 TICK_NAME = "ouderportaal-notifications-tick"
+# The retention period of former pupils (app/admin/retention.py), once a night. Cron fields
+# are the worker's local time; the job itself reads the date in Europe/Amsterdam.
+RETENTION_CRON = "0 3 * * *"
+RETENTION_NAME = "ouderportaal-retention"
+RETENTION_TIMEOUT = 1800
 
 
 def register_schedules(app, connection, burst=False):
@@ -43,14 +49,18 @@ def register_schedules(app, connection, burst=False):
 
 
 def build_cron(connection):
-    """The CronScheduler with the tick registered (separate for a test to inspect)."""
+    """The CronScheduler with the tick and the nightly retention job registered (separate
+    for a test to inspect)."""
     from rq.cron import CronScheduler
 
+    from app.admin.retention import run_retention
     from app.jobs.notifications import JOB_TIMEOUT, run_due
 
     cron = CronScheduler(connection=connection, logging_level=logging.WARNING)
     cron.register(run_due, queue_name="mail", cron=TICK_CRON, job_timeout=JOB_TIMEOUT,
                   ttl=300, result_ttl=600, name=TICK_NAME)
+    cron.register(run_retention, queue_name="default", cron=RETENTION_CRON, job_timeout=RETENTION_TIMEOUT,
+                  ttl=3600, result_ttl=86400, name=RETENTION_NAME)
     return cron
 
 
