@@ -117,6 +117,15 @@ def children_of(user):
     return rows
 
 
+def pupil_or_404(child_id):
+    """A pupil for staff, or 404 — also for an erased one (the retention period passed: its
+    row only anchors the consent history of photos that still exist)."""
+    child = db.session.get(Child, child_id)
+    if child is None or child.erased_at is not None:
+        abort(404)
+    return child
+
+
 def guardianship_for(user, child_id):
     """The user's link to this child, or 404."""
     link = db.session.get(Guardianship, (user.id, child_id)) if user.is_parent else None
@@ -131,7 +140,7 @@ def child_for(user, child_id, write=False):
     With write=True a read-only guardian gets 403: they see, but cannot change.
     """
     if user.is_staff:
-        child = db.get_or_404(Child, child_id)
+        child = pupil_or_404(child_id)
         if child.group_id not in taught_group_ids(user) and user.role != Role.ADMIN:
             abort(404)
         return child

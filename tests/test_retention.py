@@ -425,3 +425,17 @@ def test_teachers_and_parents_cannot_reach_the_page(app, school):
     assert retention.retention_years() == 2
     assert db.session.get(RetentionHold, s["less"].id) is None
     assert db.session.get(RetentionHold, s["held"].id) is not None
+
+
+def test_an_erased_pupil_is_gone_from_beheer_and_the_pupil_pages(app, school):
+    s = school
+    retention.run_retention()
+    office = login_client(app, s["office"])
+    for status in ("oud", "alle"):
+        listing = office.get(f"/beheer/school/leerlingen?status={status}").get_data(as_text=True)
+        assert f"/beheer/school/leerlingen/{s['over'].id}\"" not in listing
+        assert "Cornelis" in listing  # the former pupil not yet due stays
+    for path in (f"/beheer/school/leerlingen/{s['over'].id}", f"/kinderen/{s['over'].id}",
+                 f"/kinderen/{s['over'].id}/toestemming", f"/beheer/school/personen/nieuw?leerling={s['over'].id}"):
+        assert office.get(path).status_code == 404, path
+    assert office.get(f"/beheer/school/leerlingen/{s['less'].id}").status_code == 200

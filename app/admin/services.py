@@ -103,6 +103,9 @@ def children_page(query="", group_id=None, status="huidig", page=1):
         selectinload(Child.guardianships).selectinload(Guardianship.parent),
     )
     stmt = stmt.where(*_search([Child.first_name, Child.last_name, Child.student_number], query))
+    # An erased pupil (the retention period passed) is no longer the school's pupil: its row
+    # only anchors the consent history of photos that still exist (app/admin/retention.py).
+    stmt = stmt.where(Child.erased_at.is_(None))
     if status == "oud":
         stmt = stmt.where(Child.left_at.is_not(None))
     elif status != "alle":

@@ -3,7 +3,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from app.access import admin_required
+from app.access import admin_required, pupil_or_404
 from app.admin import erasure, services, staff_bp
 from app.admin.forms import (
     ChildForm,
@@ -149,7 +149,7 @@ def child_new():
 @staff_bp.route("/leerlingen/<int:child_id>", methods=["GET", "POST"])
 @admin_required
 def child_edit(child_id):
-    child = db.get_or_404(Child, child_id)
+    child = pupil_or_404(child_id)
     form = _child_form(child)
     error = None
     if form.validate_on_submit():
@@ -182,7 +182,7 @@ def _guardianships_done(child, message):
 @staff_bp.post("/leerlingen/<int:child_id>/ouders")
 @admin_required
 def child_link_add(child_id):
-    child = db.get_or_404(Child, child_id)
+    child = pupil_or_404(child_id)
     form = GuardianshipForm()
     link_error = None
     if form.validate_on_submit():
@@ -244,7 +244,7 @@ def people():
 @admin_required
 def person_new():
     child_id = request.values.get("leerling", type=db_int) or None
-    child = db.get_or_404(Child, child_id) if child_id else None
+    child = pupil_or_404(child_id) if child_id else None
     form = NewAccountForm()
     error = None
     if form.validate_on_submit():
