@@ -49,3 +49,19 @@ def test_demo_consent(app, login_as):
     assert _photo_ids_on(login_as(own_parent, DEMO_PASSWORD), album) == all_photos
     teacher = db.session.scalar(select(User).where(User.login_name == "juf.anna@schutkampen.example"))
     assert _photo_ids_on(login_as(teacher, DEMO_PASSWORD), album) == all_photos
+
+
+def test_demo_retention_shows_a_pupil_due_within_the_month_and_one_held_back(app):
+    from app.admin import retention
+    from app.demo import admin
+
+    ctx = DemoContext()
+    for step in (people, admin):
+        step.seed(ctx)
+        db.session.commit()
+    page = retention.overview()
+    upcoming = {pupil.child.first_name: pupil for pupil in page["upcoming"]}
+    assert set(upcoming) == {"Noa"} and not page["due_now"]
+    assert [(parent.first_name, erased) for parent, erased in upcoming["Noa"].parents] == [("Sandra", True)]
+    assert [held.child.first_name for held in page["held"]] == ["Daan"]
+    assert retention.run_retention().pupils == 0  # nothing is due today: the demo keeps its pupils

@@ -18,7 +18,7 @@ from app.account.inzage.collect import SECRET
 from app.audit import record_change
 from app.extensions import db
 from app.models import AuditEntry, Child, DataExport, NotificationEvent, User, utcnow
-from tests.factories import GroupFactory, GuardianshipFactory, ParentFactory, family, teacher_of
+from tests.factories import GroupFactory, ParentFactory, family, teacher_of
 from tests.fixtures.users import csrf_from, login_client
 
 USERS, CHILDREN = User.__table__, Child.__table__

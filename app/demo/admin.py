@@ -5,11 +5,13 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from app import clock
+from app.admin.retention import add_years, retention_years
 from app.audit import record_change
 from app.auth.services import issue_token
 from app.demo import DEMO_PASSWORD
 from app.extensions import db
-from app.models import AccountToken, AuditEntry, Child, Guardianship, Role, SchoolSetting, User, utcnow
+from app.models import AccountToken, AuditEntry, Child, Guardianship, RetentionHold, Role, SchoolSetting, User, utcnow
 from app.passwords import hash_password
 
 # The name is left to SCHOOL_NAME (config) until the office sets one.
@@ -78,6 +80,19 @@ def seed(ctx):
                        activated_at=utcnow() - timedelta(days=900), last_login_at=utcnow() - timedelta(days=400),
                        deactivated_at=utcnow() - timedelta(days=300))
     _link(old_parent, former)
+
+    # Beheer › Bewaartermijn: a former pupil whose retention period ends within the month
+    # (her parent's account goes with her), and one the office holds back.
+    today = clock.today()
+    years = retention_years()
+    due_soon = _child("Noa", "Terwisscha", birth_date=date(2011, 5, 5), gender="meisje",
+                      left_at=add_years(today, -years) + timedelta(days=12))
+    _link(_user("ouder.terwisscha@example.nl", "Sandra", "Terwisscha", password_hash=hash_password(DEMO_PASSWORD),
+                activated_at=utcnow() - timedelta(days=1200)), due_soon)
+    held = _child("Daan", "Wolterink", birth_date=date(2008, 9, 9), left_at=date(2021, 7, 9), gender="jongen")
+    if admin is not None and db.session.get(RetentionHold, held.id) is None:
+        db.session.add(RetentionHold(child_id=held.id, created_by_id=admin.id,
+                                     reason="Het leerplichtdossier loopt nog bij de gemeente."))
 
     # A few lines in the audit log: a parent's own edit and the office's edits.
     parent = ctx.created.get("parent")

@@ -18,7 +18,7 @@ from app.admin.services import ServiceError
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.htmx import is_htmx, render_page
-from app.models import Child, Group, Role, User
+from app.models import Group, Role, User
 from app.names import person_sort_key
 from app.people import services as person_services
 from app.pagination import page_number

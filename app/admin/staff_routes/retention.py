@@ -3,14 +3,12 @@ The rules and the job are in app/admin/retention.py."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.access import admin_required
+from app.access import admin_required, pupil_or_404
 from app.admin import retention as service
 from app.admin import staff_bp
 from app.admin.forms import RetentionHoldForm, RetentionYearsForm
 from app.admin.services import ServiceError
-from app.extensions import db
 from app.forms import ConfirmForm
-from app.models import Child
 
 
 def hold_form(child_id, formdata=None):
@@ -43,8 +41,8 @@ def retention():
 
 
 def _former_pupil_or_404(child_id):
-    child = db.get_or_404(Child, child_id)
-    if child.left_at is None or child.erased_at is not None:
+    child = pupil_or_404(child_id)  # 404 for an erased pupil too
+    if child.left_at is None:
         abort(404)
     return child
 
