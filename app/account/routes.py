@@ -131,9 +131,12 @@ def number_action(number_id=None):
     )
 
 
-def _login_change_key():
-    # Per account (created_at keeps the key apart from a later account with the same id).
-    return f"login-change:{current_user.id}:{current_user.created_at.isoformat()}"
+def _per_account(prefix):
+    """A rate-limit key per account (created_at keeps it apart from a later account with the same id)."""
+    return lambda: f"{prefix}:{current_user.id}:{current_user.created_at.isoformat()}"
+
+
+_login_change_key = _per_account("login-change")
 
 
 @bp.post("/inlognaam")
@@ -224,8 +227,7 @@ def privacy_settings():
 
 # --- Wachtwoord ---------------------------------------------------------------------------
 
-def _password_change_key():
-    return f"password-change:{current_user.id}:{current_user.created_at.isoformat()}"
+_password_change_key = _per_account("password-change")
 
 
 def _address_limit():
@@ -300,10 +302,6 @@ def _inzage_page(error=None, status=200):
                        form=ConfirmForm(formdata=None), status=status)
 
 
-def _inzage_key():
-    return f"inzage:{getattr(current_user, 'id', None)}:{getattr(current_user, 'created_at', '')}"
-
-
 def _inzage_limited(_limit):
     return _inzage_page(error="U heeft uw gegevens de afgelopen tijd al vaak opgevraagd. "
                               "Probeer het over een uur opnieuw.", status=429)
@@ -317,7 +315,7 @@ def inzage_page():
 
 @bp.post("/inzage")
 @login_required
-@limiter.limit("5 per hour", key_func=_inzage_key, on_breach=_inzage_limited)
+@limiter.limit("5 per hour", key_func=_per_account("inzage"), on_breach=_inzage_limited)
 def inzage_request():
     if not ConfirmForm().validate_on_submit():
         abort(400)
