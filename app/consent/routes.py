@@ -8,7 +8,7 @@ guardian and staff see everything but get no switches, and their POST is a 403."
 from flask import abort, flash, redirect, session, url_for
 from flask_login import current_user, login_required
 
-from app import privacy
+from app import clock, privacy
 from app.access import can_edit_child, child_for
 from app.consent import bp, services
 from app.consent.forms import ConsentAnswerForm
@@ -32,7 +32,7 @@ def _tab(child, blocks=None, page_error=None, status=200):
         photo_url=thumb_url, show_results=module_enabled("resultaten"),
         blocks=services.purpose_blocks(current_user, child) if blocks is None else blocks,
         history=services.history_rows(child), may_answer=_may_answer(child), page_error=page_error,
-        school_year=services.school_year(),
+        school_year=clock.school_year(),
     )
 
 
@@ -91,7 +91,7 @@ def overview():
     if current_user.is_staff:
         return redirect(url_for("staff_consent.index"))
     return render_page("consent/overview.html", rows=services.children_overview(current_user),
-                       school_year=services.school_year())
+                       school_year=clock.school_year())
 
 
 @bp.get("/toestemming/verzoek/<int:request_id>", endpoint="request")

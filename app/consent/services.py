@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from app import clock
 from app.access import children_of
 from app.extensions import db
 from app.models import Guardianship, User
@@ -85,6 +84,3 @@ def children_overview(user, year=None):
              "open": not read_only and any(state.answer_of(user.id) is None for state in states[child.id])}
             for child, read_only in rows]
 
-
-def school_year():
-    return clock.school_year()
