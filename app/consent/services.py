@@ -83,4 +83,3 @@ def children_overview(user, year=None):
     return [{"child": child, "read_only": read_only, "states": states[child.id],
              "open": not read_only and any(state.answer_of(user.id) is None for state in states[child.id])}
             for child, read_only in rows]
-
