@@ -106,12 +106,12 @@ def _configure_login(app):
 def _register_blueprints(app):
     """One package per menu item: `bp` for the parents' side, `staff_bp` for its Beheer pages."""
     from app import (
-        account, admin, agenda, albums, auth, children, consent, documents, groups, home, meetings, messages,
-        news, notifications, staff,
+        absence, account, admin, agenda, albums, auth, children, consent, documents, groups, home, meetings,
+        messages, news, notifications, staff,
     )
 
     for module in (auth, home, account, staff, children, consent, groups, news, agenda, documents, messages,
-                   albums, meetings, notifications, admin):
+                   albums, meetings, absence, notifications, admin):
         # The views register on the package's blueprints when imported; only the factory
         # imports them (the architecture contracts check that nothing else does).
         for views in ("routes", "staff_routes"):

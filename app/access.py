@@ -271,3 +271,99 @@ def invitation_for_parent(user, round_id, child_id, write=False):
     if invitation is None:
         abort(404)
     return invitation
+
+
+# --- absence and leave ----------------------------------------------------------------------
+#
+# Never a phone list: a child's guardians (a read-only link too) see the child's reports and
+# leave requests; a teacher those of the pupils of the groups they teach (current group); the
+# office all, and only the office decides on leave. Nobody else sees anything of them: no
+# other parent (no count, no "absent" mark anywhere), no teacher of another group. Who may
+# *make* a report or request: a guardian with a writable link (a read-only link cannot: the
+# school decides, as for the child's data), and staff for the pupils they see.
+
+def absence_child_clause(user, child_id_column):
+    """The children whose absence and leave this user may see (a WHERE on a child id column)."""
+    from sqlalchemy import exists, false, true
+
+    if user.role == Role.ADMIN:
+        return true()
+    if user.role == Role.TEACHER:
+        return child_id_column.in_(select(Child.id).where(Child.group_id.in_(taught_group_ids(user))))
+    if user.role == Role.PARENT:
+        return exists().where(Guardianship.parent_id == user.id, Guardianship.child_id == child_id_column)
+    return false()
+
+
+def absence_writable_clause(user, child_id_column):
+    """The children this user may report absent or ask leave for."""
+    from sqlalchemy import exists
+
+    if user.is_staff:
+        return absence_child_clause(user, child_id_column)
+    return exists().where(Guardianship.parent_id == user.id, Guardianship.child_id == child_id_column,
+                          Guardianship.read_only.is_(False))
+
+
+def report_clause(user):
+    """The absence reports this user may see."""
+    from app.models import AbsenceReport
+
+    return absence_child_clause(user, AbsenceReport.child_id)
+
+
+def leave_clause(user):
+    """The leave requests this user may see: with a child of theirs (parent), with a pupil of
+    their groups (teacher: to see, not to decide), or any (the office)."""
+    from sqlalchemy import exists, true
+
+    from app.models import LeaveRequest, leave_request_children
+
+    if user.role == Role.ADMIN:
+        return true()
+    return exists().where(leave_request_children.c.request_id == LeaveRequest.id,
+                          absence_child_clause(user, leave_request_children.c.child_id))
+
+
+def may_decide_leave(user):
+    """Only the office (directie and administratie) decides on leave."""
+    return user.role == Role.ADMIN
+
+
+def reportable_children(user):
+    """The current pupils this user may report absent or ask leave for, by first name: a
+    parent's children with a writable link; staff's pupils."""
+    return list(db.session.scalars(
+        select(Child).where(Child.left_at.is_(None), Child.group_id.is_not(None), Child.erased_at.is_(None),
+                            absence_writable_clause(user, Child.id))
+        .order_by(Child.first_name, Child.last_name)))
+
+
+def absence_report_for(user, report_id, write=False):
+    """A report this user may see, or 404; write=True: a read-only guardian gets 403."""
+    from app.models import AbsenceReport
+
+    report = db.session.scalar(select(AbsenceReport).where(AbsenceReport.id == report_id, report_clause(user)))
+    if report is None:
+        abort(404)
+    if write and user.is_parent and db.session.get(Guardianship, (user.id, report.child_id)).read_only:
+        abort(403)
+    return report
+
+
+def leave_request_for(user, request_id, write=False):
+    """A leave request this user may see, or 404. write=True: a parent needs a writable link
+    to every child of the request, staff must be the office (403 otherwise)."""
+    from app.models import LeaveRequest
+
+    request_ = db.session.scalar(select(LeaveRequest).where(LeaveRequest.id == request_id, leave_clause(user)))
+    if request_ is None:
+        abort(404)
+    if write:
+        if user.is_staff and not may_decide_leave(user):
+            abort(403)
+        if user.is_parent:
+            links = [db.session.get(Guardianship, (user.id, child.id)) for child in request_.children]
+            if any(link is None or link.read_only for link in links):
+                abort(403)
+    return request_

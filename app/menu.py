@@ -11,6 +11,7 @@ MENU = [
     ("Berichten", "messages.index"),
     ("Fotoalbums", "albums.index"),
     ("Oudergesprekken", "meetings.index"),
+    ("Afwezigheid", "absence.index"),
     ("Groepen", "groups.index"),
     ("Mijn account", "account.index"),
 ]
@@ -48,6 +49,7 @@ STAFF_SECTIONS = [
     ("Fotoalbums", "staff_albums.index", False),
     ("Toestemming", "staff_consent.index", False),
     ("Oudergesprekken", "staff_meetings.index", False),
+    ("Afwezigheid", "staff_absence.index", False),
     ("Notities", "staff_notes.index", False),
     ("E-mail", "staff_mail.index", False),
     ("Groepen", "admin.groups", True),

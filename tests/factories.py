@@ -258,3 +258,56 @@ def new_consent_text(purpose, name=None, explanation="Een gewijzigde uitleg."):
     db.session.commit()
     db.session.refresh(purpose)
     return version
+
+
+# --- absence and leave (Afwezigheid) -----------------------------------------------------------
+
+def absence_reasons():
+    """The default reasons (app/absence/reasons.py) as {name: reason}."""
+    from app.absence.reasons import add_defaults, reasons
+
+    add_defaults()
+    db.session.commit()
+    return {reason.name: reason for reason in reasons(for_staff=True, include_inactive=True)}
+
+
+def absence_report(child, reason=None, start=None, end=None, part="dag", by=None, late=False, **fields):
+    """A report for `child` from `start` (today by default) until `end` (None: open)."""
+    from app import clock
+    from app.models import AbsenceReport
+
+    reason = reason or absence_reasons()["Ziek"]
+    start = start or clock.today()
+    report = AbsenceReport(child=child, reason=reason, start_date=start, end_date=end, part=part,
+                           school_year=clock.school_year(start), late=late, excused=reason.excused,
+                           reported_by=by, by_staff=bool(by is not None and by.is_staff), **fields)
+    db.session.add(report)
+    db.session.commit()
+    return report
+
+
+def school_holiday(name, first, last):
+    from app.models import SchoolHoliday
+
+    holiday = SchoolHoliday(name=name, first_day=first, last_day=last)
+    db.session.add(holiday)
+    db.session.commit()
+    return holiday
+
+
+def leave_request(children, kind="gewichtig", first=None, last=None, by=None, status="ingediend", **fields):
+    """A leave request for `children` (a list), by default tomorrow only."""
+    from datetime import timedelta
+
+    from app import clock
+    from app.absence.calendar import count_school_days
+    from app.models import LeaveRequest
+
+    first = first or clock.today() + timedelta(days=1)
+    last = last or first
+    request = LeaveRequest(kind=kind, first_day=first, last_day=last, school_days=count_school_days(first, last),
+                           school_year=clock.school_year(first), reason=fields.pop("reason", "Bruiloft van een oom."),
+                           status=status, requested_by=by, children=list(children), **fields)
+    db.session.add(request)
+    db.session.commit()
+    return request
