@@ -15,6 +15,10 @@ FIELD_LABELS = {
     "emergency_numbers": "noodnummers", "privacy": "privacy",
     "consent": "toestemming beeldmateriaal", "photo_tags": "markeringen op foto's", "retention": "bewaartermijn",
     "inzage": "inzage (download van eigen gegevens)",
+    # Afwezigheid (subject "child": the pupil the report or request is about)
+    "absence": "afwezigheid", "reason": "reden", "note": "toelichting", "start_date": "eerste dag",
+    "end_date": "laatste dag", "part": "dagdeel", "excused": "geoorloofd", "leave": "verlof",
+    "decision": "besluit", "statement": "verklaring",
 }
 
 
