@@ -19,20 +19,29 @@ back by the office (RetentionHold, with a reason), each in its own transaction:
   portal itself).
 
 Every run also looks again at erased pupils' kept rows: when a rule no longer holds (the
-photos were deleted), those rows go then. A second run on the same day changes nothing.
+photos were deleted, the 5 years of the absence records passed), those rows go then. A
+second run on the same day changes nothing.
+
+The second period (app/admin/retention_absence.py): a pupil's absence reports and leave
+requests (not withdrawn) are kept 5 years after leaving, and with them the pupil's name
+and birth date on the children row; after that the same job removes the records, the
+leave requests with no pupil left (with their statement files) and then the name.
 """
 import json
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Callable
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import selectinload
 
 from app import clock
+from app.admin import retention_absence as absence
 from app.admin.erasure import Traces, erase_account, scrub_everywhere
+from app.admin.retention_absence import ERASED_NAME
+from app.admin.retention_dates import add_years, due_on, one_month_after
 from app.admin.services import ServiceError, is_erased
 from app.audit import record_change
 from app.extensions import db
@@ -46,7 +55,7 @@ YEARS_KEY, LAST_RUN_KEY = "retention.years", "retention.last_run"
 DEFAULT_YEARS, MIN_YEARS, MAX_YEARS = 2, 1, 20
 ERASED_ACTION = "bewaartermijn verlopen"
 HOLD_ACTION, UNHOLD_ACTION = "bewaren (bewaartermijn)", "niet meer bewaren (bewaartermijn)"
-ERASED_NAME = "Oud-leerling"
+ABSENCE_ACTION = "bewaartermijn verzuim verlopen"
 # The columns of the children row that are cleared (the audit entry names them).
 CLEARED = {"first_name": ERASED_NAME, "last_name": "", "birth_date": None, "street": "", "house_number": "",
            "postcode": "", "city": "", "country": "", "phone": "", "email": "", "student_number": None,
@@ -58,11 +67,15 @@ CLEARED = {"first_name": ERASED_NAME, "last_name": "", "birth_date": None, "stre
 @dataclass(frozen=True)
 class Kept:
     """The rows of one table (with a foreign key to children.id) that stay when a pupil is
-    erased, as long as `needed(child, today)` holds; the page shows `reason`."""
+    erased, as long as `needed(child, today)` holds; the page shows `reason`. `rows(table)`,
+    when given, narrows which of the pupil's rows stay (the others go at once); `identity`:
+    while such rows are kept, the pupil's name and birth date stay on the children row."""
 
     table: str
     reason: str
     needed: Callable
+    rows: Callable | None = None
+    identity: bool = False
 
 
 def _marked_in_existing_photos(child, today):
@@ -70,13 +83,16 @@ def _marked_in_existing_photos(child, today):
     return bool(db.session.scalar(select(exists().where(PhotoTag.child_id == child.id))))
 
 
-# The one list of what the retention period keeps (a later period, e.g. absence records for
-# five years after leaving, is one more entry with its own rule).
+# The one list of what the retention period keeps, each entry with its own rule.
 KEPT = (
     Kept("photo_tags", "de markeringen op foto's die nog bestaan (zo blijven foto's van een leerling zonder "
          "toestemming verborgen voor andere ouders)", _marked_in_existing_photos),
     Kept("consent_answers", "de antwoorden over toestemming beeldmateriaal, als bewijs voor de foto's waarop de "
          "leerling gemarkeerd is, zolang die foto's bestaan", _marked_in_existing_photos),
+    Kept("absence_reports", "de ziek- en afwezigheidsmeldingen (niet de ingetrokken), tot 5 jaar na de "
+         "uitschrijving, voor de leerplichtadministratie", absence.still_needed, absence.kept_reports, True),
+    Kept("leave_request_children", "de verlofaanvragen met het besluit en de verklaring van de werkgever (niet de "
+         "ingetrokken), tot 5 jaar na de uitschrijving", absence.still_needed, absence.kept_leave_links, True),
 )
 
 
@@ -106,29 +122,6 @@ def set_retention_years(years):
         raise ServiceError(f"Kies een bewaartermijn van {MIN_YEARS} tot en met {MAX_YEARS} jaar.", field="years")
     set_setting(YEARS_KEY, years)
     db.session.commit()
-
-
-def add_years(day, years):
-    """The same date `years` later (29 February becomes 28 February)."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
-def due_on(left_at, years):
-    """The first day on which a pupil who left on `left_at` left more than `years` years ago."""
-    return add_years(left_at, years) + timedelta(days=1)
-
-
-def one_month_after(day):
-    month = day.month % 12 + 1
-    year = day.year + (day.month == 12)
-    for last in (31, 30, 29, 28):
-        try:
-            return day.replace(year=year, month=month, day=min(day.day, last))
-        except ValueError:
-            continue
 
 
 def _candidates(until, years):
@@ -171,22 +164,40 @@ def _still_has_pupils(parent_id):
         Guardianship.parent_id == parent_id, Guardianship.child_id == Child.id, Child.erased_at.is_(None)))))
 
 
+def _delete_rows(child, today):
+    """Delete the pupil's rows in every table pointing at it but what KEPT keeps; returns
+    whether the pupil's name stays (rows of an `identity` rule are kept)."""
+    rules = {}
+    for rule in KEPT:
+        if rule.needed(child, today):
+            rules.setdefault(rule.table, []).append(rule)
+    identity = False
+    for table, column in child_tables():
+        kept = rules.get(table.name)
+        if not kept:
+            db.session.execute(table.delete().where(column == child.id))
+            continue
+        if all(rule.rows is not None for rule in kept):
+            db.session.execute(table.delete().where(column == child.id, ~or_(*[rule.rows(table) for rule in kept])))
+        if any(rule.identity for rule in kept) and db.session.scalar(select(exists().where(column == child.id))):
+            identity = True
+    return identity
+
+
 def erase_pupil(child, today):
     """Erase one due pupil and their parents' accounts without other pupils; commits.
     Returns the number of accounts erased."""
     child_id = child.id
-    kept = {rule.table for rule in KEPT if rule.needed(child, today)}
     parent_ids = list(db.session.scalars(select(Guardianship.parent_id).where(Guardianship.child_id == child_id)))
-    for table, column in child_tables():
-        if table.name not in kept:
-            db.session.execute(table.delete().where(column == child_id))
+    keeps_identity = _delete_rows(child, today)
+    cleared = {name: value for name, value in CLEARED.items() if not (keeps_identity and name in absence.IDENTITY)}
     image = db.session.get(StoredImage, child.photo_id) if child.photo_id is not None else None
     traces = name_traces(child)
-    for name, value in CLEARED.items():
+    for name, value in cleared.items():
         setattr(child, name, value)
     child.photo_id = None
     child.erased_at = utcnow()
-    record_change(None, "child", child_id, ERASED_ACTION, [*CLEARED, "photo", "retention"])
+    record_change(None, "child", child_id, ERASED_ACTION, [*cleared, "photo", "retention"])
     db.session.flush()
     if traces:
         scrub_everywhere(traces, skip=PEOPLE_TABLES)
@@ -199,12 +210,31 @@ def erase_pupil(child, today):
         from app.storage import delete_image
 
         delete_image(image)
+    statements = absence.remove_orphan_requests()
     db.session.commit()
+    absence.remove_files(statements)
     return accounts
 
 
+def _release_identity():
+    """Erased pupils whose name stayed with their absence records, now that none are left:
+    the name and birth date go, and the name from every text."""
+    for child in absence.pupils_with_identity():
+        if absence.has_records(child.id):
+            continue
+        traces = name_traces(child)
+        for name, value in absence.IDENTITY.items():
+            setattr(child, name, value)
+        record_change(None, "child", child.id, ABSENCE_ACTION, ["absence", "leave", *absence.IDENTITY])
+        db.session.flush()
+        if traces:
+            scrub_everywhere(traces, skip=PEOPLE_TABLES)
+
+
 def _release_kept(today):
-    """Erased pupils' kept rows whose rule no longer holds go (e.g. their photos were deleted)."""
+    """Erased pupils' kept rows whose rule no longer holds go (their photos were deleted, the
+    5 years passed), with the leave requests left without a pupil and their files, and then
+    the name kept with the absence records."""
     released = 0
     by_table = {table.name: (table, column) for table, column in child_tables()}
     for rule in KEPT:
@@ -214,7 +244,10 @@ def _release_kept(today):
         for child in (db.session.get(Child, child_id) for child_id in ids):
             if not rule.needed(child, today):
                 released += db.session.execute(table.delete().where(column == child.id)).rowcount
+    statements = absence.remove_orphan_requests()
+    _release_identity()
     db.session.commit()
+    absence.remove_files(statements)
     return released
 
 
@@ -282,6 +315,7 @@ class DuePupil:
     child: Child
     due_on: date
     parents: list  # (User, whether the account is erased with the pupil)
+    records_until: date | None = None  # the absence records (and the name) are kept until then
 
 
 @dataclass
@@ -328,13 +362,14 @@ def overview(today=None):
     creators = {u.id: u for u in db.session.scalars(
         select(User).where(User.id.in_({hold.created_by_id for hold in holds if hold.created_by_id})))}
     fate = _parents_fate({child.id: due_on(child.left_at, years) for child in pupils}, years, set(held_children))
-    listed = [DuePupil(child, due_on(child.left_at, years), fate[child.id]) for child in pupils]
+    until = absence.records_until({child.id: due_on(child.left_at, years) for child in pupils})
+    listed = [DuePupil(child, due_on(child.left_at, years), fate[child.id], until.get(child.id)) for child in pupils]
     held = [HeldPupil(held_children[hold.child_id], hold, creators.get(hold.created_by_id),
                       due_on(held_children[hold.child_id].left_at, years)
                       if held_children[hold.child_id].left_at else None) for hold in holds]
     return {"today": today, "years": years, "horizon": horizon, "last_run": last_run(), "held": held,
             "due_now": [p for p in listed if p.due_on <= today], "upcoming": [p for p in listed if p.due_on > today],
-            "kept": KEPT}
+            "kept": KEPT, "absence_years": absence.ABSENCE_YEARS, "kept_records": absence.kept_pupils()}
 
 
 def hold_pupil(child, reason, actor):
