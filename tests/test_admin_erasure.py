@@ -357,3 +357,41 @@ def test_the_replaced_value_is_kept_whichever_code_changes_it(app):
         ("login_name", "eerst@example.nl", "", ""), ("address", "", "Molenweg", "3"),
         ("name", f"{parent.first_name} Vroeger", "", ""),
         ("phone", "053-1112223", "", ""), ("phone", "053-4445556", "", "")]
+
+
+def test_an_erased_parents_absence_reports_and_leave_requests_stay_without_their_traces(app):
+    """Afwezigheid: the reports and leave requests the parent made are the school's records
+    (kept for the 5-year period, app/admin/retention_absence.py): they stay, pointing at
+    "Gewist account", and the parent's name, numbers and address are scrubbed from the
+    note, the reason, the decision's reason and the statement's file name."""
+    from app.models import AbsenceReport, LeaveRequest
+    from tests.factories import absence_reasons, absence_report, leave_request
+
+    parent, partner, child, _ = a_parent_with_everything()
+    office_user = AdminFactory()
+    report = absence_report(child, absence_reasons()["Overig"], by=parent,
+                            note=f"Bel {FIRST} {LAST} op {MOBILE} als het niet gaat.")
+    request = leave_request([child], by=parent, status="geweigerd", decided_by=office_user,
+                            reason=f"Bruiloft. {FIRST} {LAST}, Geheimelaan 7, 3851 ZZ Ermelo, {LOGIN}.",
+                            decision_reason=f"Besproken met {FIRST} {LAST}: geen gewichtige omstandigheid.",
+                            statement_name=f"verklaring {FIRST} {LAST}.pdf")
+    report_id, request_id = report.id, request.id
+    office = login_client(app, office_user)
+    page = office.get(f"/beheer/school/personen/{parent.id}/wissen").get_data(as_text=True)
+    kept = page.split("Wat de school bewaart")[1]
+    assert "1 × ziek- en afwezigheidsmeldingen" in kept and "1 × verlofaanvragen" in kept
+    response = office.post(f"/beheer/school/personen/{parent.id}/wissen",
+                           data={"csrf_token": csrf_from(page), "confirm": "y"})
+    assert response.status_code == 302
+    db.session.expire_all()
+
+    assert scan_database() == []
+    report = db.session.get(AbsenceReport, report_id)
+    request = db.session.get(LeaveRequest, request_id)
+    assert report.reported_by_id == parent.id and report.reported_by.name == "Gewist account"
+    assert request.requested_by_id == parent.id and request.requested_by.name == "Gewist account"
+    assert report.note == "Bel [gewist] op [gewist] als het niet gaat."
+    assert request.reason == "Bruiloft. [gewist], [gewist], [gewist]."
+    assert request.decision_reason == "Besproken met [gewist]: geen gewichtige omstandigheid."
+    assert request.statement_name == "verklaring [gewist].pdf"
+    assert [c.id for c in request.children] == [child.id] and request.decided_by_id == office_user.id

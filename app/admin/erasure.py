@@ -53,6 +53,7 @@ REDACTED = "[gewist]"
 # it, or kept without a name). Every such table must be listed: a test over the metadata
 # fails when a new one is missing.
 TABLE_LABELS = {
+    "absence_reports": "ziek- en afwezigheidsmeldingen",
     "account_tokens": "activatie- en wachtwoordlinks",
     "agenda_items": "agenda-items",
     "albums": "fotoalbums",
@@ -68,6 +69,7 @@ TABLE_LABELS = {
     "documents": "documenten",
     "group_teachers": "koppelingen met groepen",
     "guardianships": "koppelingen met leerlingen",
+    "leave_requests": "verlofaanvragen",
     "meeting_bookings": "gespreksafspraken",
     "meeting_reservations": "gespreksafspraken",
     "meeting_rounds": "gespreksrondes",
