@@ -381,3 +381,73 @@ def test_a_teachers_export_holds_their_own_rows_and_no_family(app, two_families)
     assert "audit_entries" in data["vermeld_als"]
     found = set(re.findall(r"ZQ[A-Z]\d{4}", export.html + export.json, re.IGNORECASE))
     assert found and all(marker.upper().startswith("ZQT") for marker in found)
+
+
+# --- Afwezigheid in the export ----------------------------------------------------------------
+
+def _section(html, title):
+    return html.split(f"<h3>{title}</h3>")[1].split("</table>")[0]
+
+
+def test_the_export_shows_the_childrens_absence_and_leave_readably_and_no_other_family(app):
+    """A parent's export holds their children's absence reports and leave requests (also a
+    request for two siblings, and one the other parent made), with Dutch column names, the
+    reason's name, the part of the day, the kind and status spelled out; nothing of another
+    family's absence."""
+    from sqlalchemy import func
+
+    from app.models import AbsenceReport, LeaveRequest
+    from tests.factories import AdminFactory, ChildFactory, GuardianshipFactory, absence_reasons, absence_report, \
+        leave_request
+
+    app.config["PRETEND_NOW"] = "2026-12-02 10:00"
+    reasons = absence_reasons()
+    group = GroupFactory(name="3", level=3)
+    office = AdminFactory(first_name="Karin", last_name="Administratie")
+    sam, (marloes, peter) = family(group, parents=2, read_only_second=True, first_name="Sam", last_name="Jansen")
+    lotte = ChildFactory(first_name="Lotte", last_name="Jansen", group=group)
+    GuardianshipFactory(parent=marloes, child=lotte)
+    other, (stranger,) = family(group, first_name="Vreemd", last_name="Anderskind")
+    absence_report(sam, reasons["Bezoek huisarts of tandarts"], date(2026, 12, 3), date(2026, 12, 3), part="ochtend",
+                   by=marloes, note="Tandarts om negen uur")
+    absence_report(lotte, reasons["Ziek"], date(2026, 12, 1), None, by=marloes, note="Griep")
+    leave_request([sam, lotte], "vakantie", date(2027, 3, 8), date(2027, 3, 12), by=marloes, status="geweigerd",
+                  reason="Seizoenswerk in de horeca", decided_by=office, decided_at=utcnow(),
+                  decision_reason="Geen werkgeversverklaring bijgevoegd",
+                  checks=[{"code": "notice", "text": "Vakantieverlof vraagt u ten minste 8 weken van tevoren aan."}])
+    leave_request([sam], "gewichtig", date(2026, 12, 18), by=peter, reason="Huwelijk van een oom")
+    absence_report(other, reasons["Overig"], date(2026, 12, 2), None, by=stranger, note="GEHEIM-ANDER-GEZIN")
+    leave_request([other], "gewichtig", date(2026, 12, 17), by=stranger, reason="GEHEIM-ANDERE-AANVRAAG")
+
+    export = make_export(db.session.get(User, marloes.id))
+    data = json.loads(export.json)
+    everything = export.html + export.json
+    assert "GEHEIM-AND" not in everything and "Anderskind" not in everything
+
+    by_child = {part["gegevens"]["first_name"]: part["tabellen"] for part in data["kinderen"]}
+    assert {row["note"] for row in by_child["Sam"]["absence_reports"]["rijen"]} == {"Tandarts om negen uur"}
+    assert {row["note"] for row in by_child["Lotte"]["absence_reports"]["rijen"]} == {"Griep"}
+    assert {row["reason"] for row in by_child["Sam"]["leave_requests"]["rijen"]} == {
+        "Seizoenswerk in de horeca", "Huwelijk van een oom"}
+    assert {row["reason"] for row in by_child["Lotte"]["leave_requests"]["rijen"]} == {"Seizoenswerk in de horeca"}
+    assert by_child["Sam"]["leave_requests"]["omschrijving"] == "verlofaanvragen"
+    assert db.session.scalar(select(func.count(AbsenceReport.id))) == 3
+    assert db.session.scalar(select(func.count(LeaveRequest.id))) == 3
+
+    sam_html = export.html.split("<h2>Sam Jansen</h2>")[1].split("<h2>")[0]
+    reports = _section(sam_html, "Ziek- en afwezigheidsmeldingen")
+    for text in ("Reden", "Toelichting", "Eerste dag", "Laatste dag", "Dagdeel", "Gemeld door",
+                 "Bezoek huisarts of tandarts", "Tandarts om negen uur", "3 december 2026", "Ochtend", marloes.name):
+        assert text in reports, text
+    leave = _section(sam_html, "Verlofaanvragen")
+    for text in ("Soort", "Status", "Aangevraagd door", "Besloten door", "Toelichting bij het besluit",
+                 "Vakantieverlof", "Gewichtige omstandigheden", "Geweigerd", "In behandeling", "8 maart 2027",
+                 "Geen werkgeversverklaring bijgevoegd", "Vakantieverlof vraagt u ten minste 8 weken van tevoren aan.",
+                 "Karin Administratie", peter.name):
+        assert text in leave, text
+    lotte_html = export.html.split("<h2>Lotte Jansen</h2>")[1].split("<h2>")[0]
+    assert "Griep" in _section(lotte_html, "Ziek- en afwezigheidsmeldingen")
+    assert "Seizoenswerk in de horeca" in _section(lotte_html, "Verlofaanvragen")
+    assert "Huwelijk van een oom" not in lotte_html
+    for raw in ("reason id", "reason_id", "requested by id", "ingediend", "geweigerd<", "vakantie<", ">ochtend<"):
+        assert raw not in export.html, raw

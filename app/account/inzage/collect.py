@@ -14,6 +14,9 @@ change here, as app/admin/erasure.py finds the tables pointing at an account):
 - One level further: rows that belong to one of those rows (a foreign key ON DELETE
   CASCADE to its id) in a table that points at no account or pupil itself, such as the
   meeting bookings of a reservation.
+- Through a child's link table (a table made only of foreign keys, its primary key, such
+  as leave_request_children): the rows it links the child to, which are that child's
+  records (a leave request for several siblings).
 - Rows that are about the person or a child by subject (subject_type/subject_id: the
   audit log), in the person's or that child's part.
 - Rows that only name the person in another role (author, actor, booked by: foreign keys
@@ -118,6 +121,27 @@ def _one_level_further(tables):
         _add(tables, db.metadata.tables[name], rows)
 
 
+def _is_link_table(table):
+    return all(column.primary_key and column.foreign_keys for column in table.columns)
+
+
+def _linked_records(tables, owner):
+    """The rows the owner's link-table rows point at (not people: the links with parents
+    are the guardianships, shown as they are)."""
+    people = (User.__table__, Child.__table__)
+    for name, rows in list(tables.items()):
+        table = db.metadata.tables[name]
+        if not _is_link_table(table):
+            continue
+        for fk in table.foreign_keys:
+            target = fk.column.table
+            if target in people or target is owner or target.name in LEFT_OUT_TABLES:
+                continue
+            ids = sorted({row[fk.parent.name] for row in rows} - {None})
+            if ids:
+                _add(tables, target, _select(target, fk.column.in_(ids)))
+
+
 def _part(target, owner_id, subject_type, only_cascade):
     """The rows of every table pointing at `target` (users or children) with owner_id."""
     part = Part(row=_select(target, target.c.id == owner_id)[0])
@@ -125,6 +149,8 @@ def _part(target, owner_id, subject_type, only_cascade):
         if only_cascade and ondelete != "CASCADE":
             continue
         _add(part.tables, table, _select(table, column == owner_id))
+    if target is Child.__table__:
+        _linked_records(part.tables, target)
     for table in _subject_tables():
         _add(part.tables, table, _select(table, and_(table.c.subject_type == subject_type,
                                                      table.c.subject_id == owner_id)))

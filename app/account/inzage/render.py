@@ -11,7 +11,7 @@ from app.admin.erasure import OTHER_LABEL, TABLE_LABELS
 from app.audit import FIELD_LABELS
 from app.extensions import db
 from app.formatting import date_nl, datetime_nl, time_nl
-from app.models import Child, User
+from app.models import ABSENCE_PARTS, LEAVE_KINDS, LEAVE_STATUSES, Child, User
 from app.models.privacy import VISIBILITY_LEVELS
 
 # Tables an inzage shows that point at no account (so erasure's labels lack them).
@@ -20,6 +20,7 @@ EXTRA_LABELS = {
     "children": "leerlingen",
     "meeting_invitations": "uitnodigingen voor gesprekken",
     "notification_delivery_items": "inhoud van e-mails in de verzendlijst",
+    "leave_request_children": "verlofaanvragen per kind",
 }
 COLUMN_LABELS = {
     "id": "nr.", "created_at": "aangemaakt", "updated_at": "gewijzigd", "user_id": "account",
@@ -37,10 +38,22 @@ COLUMN_LABELS = {
     "state": "status", "ready_at": "klaar", "sent_at": "verzonden", "address": "adres", "slot_id": "tijdvak",
     "reservation_id": "afspraak", "part": "deel", "message": "bericht", "slots_needed": "aantal tijdvakken",
     "reason": "reden", "erased_at": "gewist op", "photo": "foto",
+    # Afwezigheid
+    "reason_id": "reden", "late": "na aanvang gemeld", "by_staff": "gemeld door de school",
+    "reported_by_id": "gemeld door", "updated_by_id": "gewijzigd door", "withdrawn_at": "ingetrokken op",
+    "recovered_at": "weer beter gemeld op", "first_day": "eerste dag", "last_day": "laatste dag",
+    "school_days": "schooldagen", "status": "status", "request_id": "verlofaanvraag",
+    "checks": "regels van de Leerplichtwet waaraan de aanvraag niet voldeed", "requested_by_id": "aangevraagd door",
+    "decided_by_id": "besloten door", "decided_at": "besloten op", "decision_reason": "toelichting bij het besluit",
+    "forwarded_at": "doorgestuurd naar de leerplichtambtenaar op", "statement_name": "verklaring (bestandsnaam)",
+    "statement_stored": "verklaring (opgeslagen als)", "statement_kind": "verklaring (soort)",
+    "statement_mime": "verklaring (bestandstype)", "statement_size": "verklaring (bytes)",
 }
 
-# Stored values the page spells out.
-VALUE_LABELS = {"subject_type": {"user": "account", "child": "leerling"}, "visibility": VISIBILITY_LEVELS}
+# Stored values the page spells out, by column name or by "table.column".
+VALUE_LABELS = {"subject_type": {"user": "account", "child": "leerling"}, "visibility": VISIBILITY_LEVELS,
+                "absence_reports.part": ABSENCE_PARTS, "leave_requests.kind": LEAVE_KINDS,
+                "leave_requests.status": LEAVE_STATUSES}
 
 
 def table_label(name):
@@ -153,10 +166,13 @@ def _show(column, value, describe):
         return date_nl(value, weekday=False)
     if isinstance(value, time):
         return time_nl(value)
-    if isinstance(value, str) and value in VALUE_LABELS.get(column.name, {}):
-        return VALUE_LABELS[column.name][value]
+    labels = VALUE_LABELS.get(f"{column.table.name}.{column.name}") or VALUE_LABELS.get(column.name, {})
+    if isinstance(value, str) and value in labels:
+        return labels[value]
     if column.name == "fields" and isinstance(value, list):
         return ", ".join(FIELD_LABELS.get(str(item), str(item)) for item in value)
+    if column.name == "checks" and isinstance(value, list):  # leave_requests: [{"code", "text"}]
+        return " ".join(str(item.get("text", item)) if isinstance(item, dict) else str(item) for item in value) or "—"
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)
     return str(getattr(value, "value", value))
