@@ -9,7 +9,7 @@ import random
 from app.extensions import db
 
 # Order matters: later steps use what earlier ones made.
-STEPS = ["people", "profiles", "content", "messages_albums", "meetings", "admin", "consent"]
+STEPS = ["people", "profiles", "content", "messages_albums", "meetings", "admin", "consent", "absence"]
 
 DEMO_PASSWORD = "Demo!2026"
 

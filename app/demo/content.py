@@ -17,6 +17,7 @@ from werkzeug.datastructures import FileStorage
 
 from app.clock import AMSTERDAM, to_utc
 from app.demo.simple_pdf import text_to_pdf
+from app.formatting import MONTHS, date_nl
 from app.documents import services as document_services
 from app.extensions import db
 from app.models import AgendaItem, Document, NewsItem
@@ -254,21 +255,50 @@ def _floor_plan():
     return out.getvalue()
 
 
+def first_school_day(year):
+    """The first school day of the school year starting in `year` (the agenda's "Eerste schooldag")."""
+    return _day(year, 9, 1)
+
+
+def vakantierooster(year):
+    """The holidays and study days of the school year starting in `year` as (name, first day,
+    last day), inclusive: what the vakantierooster says, with the summer holiday before the
+    first school day and the one after the last (from 17 July, 12:00: the 17th is still a
+    school day)."""
+    return [
+        ("Zomervakantie", date(year, 7, 18), first_school_day(year) - timedelta(days=1)),
+        ("Studiedag", _day(year, 10, 7), _day(year, 10, 7)),
+        ("Herfstvakantie", date(year, 10, 19), date(year, 10, 23)),
+        ("Kerstvakantie", date(year, 12, 21), date(year + 1, 1, 1)),
+        ("Voorjaarsvakantie", date(year + 1, 2, 16), date(year + 1, 2, 20)),
+        ("Meivakantie", date(year + 1, 4, 26), date(year + 1, 5, 7)),
+        ("Studiedag", _day(year, 6, 24), _day(year, 6, 24)),
+        ("Zomervakantie", date(year + 1, 7, 18), first_school_day(year + 1) - timedelta(days=1)),
+    ]
+
+
+def _period_nl(first, last):
+    """ "19 t/m 23 oktober 2026", "26 april t/m 7 mei 2027", "21 december 2026 t/m 1 januari 2027"."""
+    end = date_nl(last, weekday=False)
+    if first.year != last.year:
+        return f"{date_nl(first, weekday=False)} t/m {end}"
+    return f"{first.day} t/m {end}" if first.month == last.month else f"{first.day} {MONTHS[first.month - 1]} t/m {end}"
+
+
 def _holidays_text(year):
+    rooster = vakantierooster(year)
+    holidays = "\n".join(f"- {name}: {_period_nl(first, last)}" for name, first, last in rooster[2:6])
+    study_days = "\n".join(f"- {date_nl(first, weekday=False)}" for name, first, _ in rooster if name == "Studiedag")
     return f"""# Vakantierooster {year}-{year + 1}
 
 Alle kinderen zijn vrij op de volgende dagen. De data staan ook in de Agenda van Mijn School.
 
 ## Vakanties
-- Herfstvakantie: 19 t/m 23 oktober {year}
-- Kerstvakantie: 21 december {year} t/m 1 januari {year + 1}
-- Voorjaarsvakantie: 16 t/m 20 februari {year + 1}
-- Meivakantie: 26 april t/m 7 mei {year + 1}
+{holidays}
 - Zomervakantie: vanaf 17 juli {year + 1}, 12:00 uur
 
 ## Studiedagen
-- 7 oktober {year}
-- 24 juni {year + 1}
+{study_days}
 """
 
 
