@@ -15,7 +15,7 @@ from app.access import absence_writable_clause, report_clause
 from app.demo import DemoContext, absence, people, run_demo
 from app.documents import files
 from app.extensions import db
-from app.models import AbsenceReason, AbsenceReport, Guardianship, LeaveRequest, SchoolHoliday, utcnow
+from app.models import AbsenceReason, AbsenceReport, Child, Guardianship, LeaveRequest, SchoolHoliday, User, utcnow
 
 
 def _run(app, now):
@@ -40,7 +40,8 @@ def _check_reports(ctx, day):
     """What must hold on any day: see the module docstring."""
     now, sam, lotte = clock.now(), ctx.created["sam"], ctx.created["lotte"]
     group = ctx.created["groups"]["3"]
-    reports = db.session.scalars(select(AbsenceReport).order_by(AbsenceReport.id)).all()
+    reports = db.session.scalars(select(AbsenceReport).join(AbsenceReport.child).where(Child.erased_at.is_(None))
+                                 .order_by(AbsenceReport.id)).all()
     for report in reports:
         made = _local(report.created_at)
         assert made <= now, report
@@ -71,7 +72,7 @@ def _check_reports(ctx, day):
 
 def _check_leave(ctx):
     sam, marloes, admin = ctx.created["sam"], ctx.created["parent"], ctx.created["admin"]
-    requests = {r.status: r for r in db.session.scalars(select(LeaveRequest))}
+    requests = {r.status: r for r in db.session.scalars(select(LeaveRequest)) if sam in r.children}
     assert set(requests) == {"ingediend", "geweigerd"}
     for request in requests.values():
         assert [c.id for c in request.children] == [sam.id] and request.requested_by_id == marloes.id
@@ -120,7 +121,7 @@ def test_the_demo_is_the_same_when_made_twice_and_the_parents_see_their_own(app)
     ctx = _run(app, "2026-12-02 10:00")
     counts = _counts()
     _run(app, "2026-12-02 10:00")
-    assert _counts() == counts and counts[2:] == (5, 2)
+    assert _counts() == counts and counts[2:] == (7, 3)
     sam, lotte = ctx.created["sam"], ctx.created["lotte"]
     seen = {login: set(db.session.scalars(select(AbsenceReport.child_id).where(report_clause(user))))
             for login, user in (("ouder", ctx.created["parent"]), ("ouder2", ctx.created["parent2"]))}
@@ -134,3 +135,23 @@ def test_the_whole_demo_with_the_absence_step(app):
     ctx = run_demo(echo=lambda *_: None)
     _check_reports(ctx, date(2026, 12, 2))
     _check_leave(ctx)
+
+
+def test_the_bewaartermijn_page_shows_a_former_pupil_whose_absence_records_are_kept(app):
+    from app.admin import retention
+
+    _run(app, "2026-12-02 10:00")
+    fenna = db.session.scalar(select(Child).where(Child.first_name == "Fenna"))
+    assert fenna.erased_at is not None and fenna.left_at == date(2024, 7, 16)
+    assert (fenna.last_name, fenna.birth_date, fenna.street, fenna.student_number) == (
+        "Oosterveld", date(2012, 4, 4), "", None)
+    assert db.session.scalar(select(func.count()).where(AbsenceReport.child_id == fenna.id)) == 2
+    [request] = [r for r in db.session.scalars(select(LeaveRequest)) if fenna in r.children]
+    assert request.status == "toegestaan" and request.decision_reason
+    parent = db.session.scalar(select(User).where(User.id == request.requested_by_id))
+    assert parent.name == "Gewist account"
+    page = retention.overview()
+    assert [(child.first_name, until) for child, until, _, _ in page["kept_records"]] == [
+        ("Fenna", date(2029, 7, 16))]
+    assert retention.run_retention().pupils == 0  # nothing more is due: the demo keeps its school
+    assert db.session.get(Child, fenna.id).first_name == "Fenna"

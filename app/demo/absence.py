@@ -12,12 +12,15 @@ app/demo/content.py, with the summer holidays around it), the default reasons, a
   withdraw it, Peter (read-only link) only sees it;
 - two leave requests for Sam by Marloes: a vakantieverlof in behandeling (5 school days,
   more than 8 weeks ahead, meeting the law's rules, with an employer's statement), and a
-  request for gewichtige omstandigheden that the office refused with a reason.
+  request for gewichtige omstandigheden that the office refused with a reason;
+- Beheer › Bewaartermijn: a former pupil (Fenna) who left two school years ago, erased by the
+  retention job's own `erase_pupil`, of whom only her absence records, her leave request and
+  her name and birth date are kept (app/admin/retention_absence.py).
 
 Every moment is in the past of the clock (app.clock): made twice, or on any day, the demo is
 consistent. Idempotent: when reports exist, only missing holidays and reasons are added.
 """
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from io import BytesIO
 
 from sqlalchemy import select
@@ -27,11 +30,12 @@ from app import clock
 from app.absence import calendar, leave_rules
 from app.absence.reasons import add_defaults
 from app.absence.statements import store_statement
+from app.admin.retention import erase_pupil
 from app.audit import record_change
 from app.demo.content import vakantierooster
 from app.demo.simple_pdf import text_to_pdf
 from app.extensions import db
-from app.models import AbsenceReason, AbsenceReport, Child, Guardianship, LeaveRequest, SchoolHoliday
+from app.models import AbsenceReason, AbsenceReport, Child, Guardianship, LeaveRequest, Role, SchoolHoliday, User
 
 GROUP_REPORTS = [
     # (reason, part, open, late, note)
@@ -139,13 +143,13 @@ def _vacation_week(sam, today):
     return monday, monday + timedelta(days=4), asked
 
 
-def _leave(kind, first, last, sam, parent, reason, made, asked, **fields):
-    checks = [check.as_dict() for check in leave_rules.check_leave(kind, first, last, [sam], asked)]
+def _leave(kind, first, last, child, parent, reason, made, asked, **fields):
+    checks = [check.as_dict() for check in leave_rules.check_leave(kind, first, last, [child], asked)]
     request = LeaveRequest(kind=kind, first_day=first, last_day=last, school_days=calendar.count_school_days(first, last),
                            school_year=clock.school_year(first), reason=reason, checks=checks,
-                           requested_by_id=parent.id, created_at=made, updated_at=made, children=[sam], **fields)
+                           requested_by_id=parent.id, created_at=made, updated_at=made, children=[child], **fields)
     db.session.add(request)
-    record_change(parent, "child", sam.id, "verlof aangevraagd", ["leave", "reason", "start_date", "end_date"]
+    record_change(parent, "child", child.id, "verlof aangevraagd", ["leave", "reason", "start_date", "end_date"]
                   ).created_at = made
     return request
 
@@ -169,6 +173,36 @@ def _leave_requests(ctx, today, now):
                                          filename="Werkgeversverklaring Jansen.pdf"))
 
 
+def _weekday(day):
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def _former_pupil(reasons, admin, today, now):
+    """Fenna left at the end of the school year before last: erased, her absence records kept."""
+    year = int(clock.school_year(today)[:4]) - 2  # the school year she left in ends in `year`
+    parent = User(login_name="ouder.oosterveld@example.nl", email="ouder.oosterveld@example.nl", first_name="Henk",
+                  last_name="Oosterveld", role=Role.PARENT, activated_at=_utc(now - timedelta(days=1500)))
+    fenna = Child(first_name="Fenna", last_name="Oosterveld", birth_date=date(year - 12, 4, 4), gender="meisje",
+                  left_at=date(year, 7, 16), street="Veldweg", house_number="3", postcode="3852 AB", city="Ermelo")
+    db.session.add_all([parent, fenna])
+    db.session.flush()
+    db.session.add(Guardianship(parent_id=parent.id, child_id=fenna.id))
+    ill = _weekday(date(year, 3, 10))
+    _report(fenna, reasons["Ziek"], ill, ill + timedelta(days=1), parent, _made(ill, time(7, 40), now))
+    dentist = _weekday(date(year, 5, 27))
+    _report(fenna, reasons["Bezoek specialist of ziekenhuis"], dentist, dentist, parent,
+            _made(dentist - timedelta(days=3), time(20, 0), now), part="ochtend")
+    wedding = _weekday(date(year, 6, 12))
+    asked = wedding - timedelta(days=30)
+    _leave("gewichtig", wedding, wedding, fenna, parent, "Huwelijk van haar tante.", _made(asked, time(21, 0), now),
+           asked, status="toegestaan", decided_by_id=admin.id, decided_at=_made(asked + timedelta(days=2), time(10, 0), now),
+           decision_reason="Toegestaan: een huwelijk in de familie, één dag.")
+    db.session.flush()
+    erase_pupil(fenna, today)  # what the nightly job did two years after she left
+
+
 def seed(ctx):
     now, today = clock.now(), clock.today()
     _holidays(today)
@@ -181,4 +215,5 @@ def seed(ctx):
     _group_reports(ctx, reasons, day, now)
     _family_reports(ctx, reasons, day, today, now)
     _leave_requests(ctx, today, now)
+    _former_pupil(reasons, ctx.created["admin"], today, now)
     ctx.created["absence_day"] = day
