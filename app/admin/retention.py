@@ -11,7 +11,8 @@ back by the office (RetentionHold, with a reason), each in its own transaction:
   metadata, so a table added later goes too) is deleted — except what KEPT lists, while
   its rule still holds;
 - the children row stays, anonymised ("Oud-leerling", no birth date, address, phone,
-  e-mail, student number or gender; the photo deleted), with erased_at set, so the audit
+  e-mail, student number or gender; the photo deleted; the name and birth date only while
+  absence records are kept, see below), with erased_at set, so the audit
   log and what KEPT keeps still point somewhere; the pupil's full name is replaced by
   "[gewist]" in every other text (messages, notes, album texts; not in other people's rows);
 - each guardian's account (parents only, never staff) that has no guardianship of a
