@@ -567,3 +567,31 @@ def test_staff_go_to_beheer(school):
     anna = school["login_as"](school["anna"])
     response = anna.get("/afwezigheid")
     assert response.status_code == 302 and response.headers["Location"].endswith("/beheer/afwezigheid")
+
+
+# --- two parents at the same moment (PostgreSQL) ----------------------------------------------------
+
+@pytest.mark.postgres_only
+def test_parents_reporting_at_the_same_moment_give_one_report(school, live_server):
+    """Ten parents of Sam report him ill at once: the child row's lock lets one through;
+    the others are told that a report is already running."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("needs PostgreSQL (run with TEST_DATABASE_URL); deselected on SQLite runs")
+    from tests.absence_family import second_parent
+    from tests.test_meetings_concurrency import Browser, run_at_once
+
+    school["app"].config.update(LOGIN_LIMIT_PER_IP="1000 per minute", LOGIN_LIMIT_PER_ADDRESS="1000 per minute")
+    jobs = []
+    for _ in range(10):
+        browser = Browser(live_server.url).login(second_parent(school["sam"]))
+        data = {**form(school, open_ended=True), "children": str(school["sam"].id), "csrf_token": browser.csrf(NEW)}
+        jobs.append(lambda browser=browser, data=data: browser.request(NEW, data))
+    db.session.commit()
+    db.session.remove()
+
+    results = run_at_once(jobs)
+
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [302] + [422] * 9, statuses
+    assert all("Voor Sam loopt al een melding" in html for status, html in results if status == 422)
+    assert len(reports()) == 1
