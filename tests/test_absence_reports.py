@@ -595,3 +595,22 @@ def test_parents_reporting_at_the_same_moment_give_one_report(school, live_serve
     assert statuses == [302] + [422] * 9, statuses
     assert all("Voor Sam loopt al een melding" in html for status, html in results if status == 422)
     assert len(reports()) == 1
+
+
+def test_the_overview_makes_as_many_queries_for_a_long_history(school):
+    from tests.factories import leave_request
+    from tests.fixtures.queries import count_queries
+
+    client = school["login_as"](school["mother"])
+    absence_report(school["sam"], start=date(2026, 9, 1), end=date(2026, 9, 1))
+    leave_request([school["sam"]])
+    client.get("/afwezigheid")
+    few = count_queries(client, "/afwezigheid")
+    for day in range(2, 28):
+        absence_report(school["sam"], start=date(2026, 10, day), end=date(2026, 10, day))
+        absence_report(school["lotte"], start=date(2026, 10, day), end=date(2026, 10, day))
+    for _ in range(5):
+        leave_request([school["sam"], school["lotte"]])
+    absence_report(school["lotte"], start=WEDNESDAY, end=None)
+    many = count_queries(client, "/afwezigheid")
+    assert many == few and many <= 12, (few, many)

@@ -11,14 +11,14 @@ and nothing for a read-only link.
 from dataclasses import dataclass, field
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app import clock
 from app.absence import calendar
 from app.absence.reports import recovery_refusal, until_text
 from app.access import children_of, leave_clause
 from app.extensions import db
-from app.models import AbsenceReport, Child, LeaveRequest
+from app.models import AbsenceReport, Child, Guardianship, LeaveRequest
 from app.privacy.absence import report_row
 
 
@@ -107,11 +107,18 @@ def family_leave(user):
 
 
 def reports_today(user):
-    """Home: [ReportView] of the parent's children absent today (started, not ended)."""
+    """Home: [ReportView] of the parent's children absent today (started or starting today,
+    not ended), in one query (Home asks it on every render)."""
     now = clock.now()
     today = now.date()
-    children = family_children(user)
-    writable = {child.id for child, read_only in children if not read_only}
-    reports = [report for report in _reports([child.id for child, _ in children], clock.school_year(today), today)
-               if report.start_date <= today and is_current(report, today)]
-    return [view_of(report, report.child_id in writable, now) for report in reports]
+    rows = db.session.execute(
+        select(AbsenceReport, Guardianship.read_only)
+        .join(Guardianship, Guardianship.child_id == AbsenceReport.child_id)
+        .join(AbsenceReport.child)
+        .where(Guardianship.parent_id == user.id, Child.left_at.is_(None), Child.group_id.is_not(None),
+               Child.erased_at.is_(None), AbsenceReport.withdrawn_at.is_(None), AbsenceReport.start_date <= today,
+               or_(AbsenceReport.end_date.is_(None), AbsenceReport.end_date >= today))
+        .order_by(Child.first_name, AbsenceReport.start_date)
+        .options(contains_eager(AbsenceReport.child).joinedload(Child.group), joinedload(AbsenceReport.reason))
+    ).unique().all()
+    return [view_of(report, not read_only, now) for report, read_only in rows]

@@ -50,9 +50,10 @@ def _staff_away():
 
 
 def _overview(page_error=None, status=200):
-    return render_page("absence/index.html", status=status, blocks=parents.family_overview(current_user),
+    blocks = parents.family_overview(current_user)
+    return render_page("absence/index.html", status=status, blocks=blocks,
                        leave_requests=parents.family_leave(current_user),
-                       may_report=bool(parents.writable_children(current_user)), page_error=page_error,
+                       may_report=any(not block.read_only for block in blocks), page_error=page_error,
                        school_year=clock.school_year())
 
 
