@@ -47,23 +47,29 @@ def pdf(name="werkgeversverklaring.pdf"):
 
 
 def apply(school, *children, kind="vakantie", first="2027-02-01", last="2027-02-12", reason="Seizoenswerk in de "
-          "horeca: in de zomer werk ik zeven dagen per week.", statement=True, confirm=False, token=None,
+          "horeca: in de zomer werk ik zeven dagen per week.", statement=True, confirm=None, token=None,
           user=None, client=None):
+    """confirm: the page with the explanations the parent ticks "toch indienen" on."""
     client = client or school["login_as"](user or school["mother"])
     data = {"kind": kind, "children": [str(getattr(child, "id", child)) for child in children or [school["sam"]]],
             "first_day": first, "last_day": last, "reason": reason}
     if statement:
         data["statement"] = statement if isinstance(statement, tuple) else pdf()
-    if confirm:
+    if confirm is not None:
         data["confirm"] = "y"
+        data["checks_seen"] = hidden(confirm, "checks_seen") if not isinstance(confirm, str) else confirm
     if token:
         data["statement_token"] = token
     return client, post(client, NEW, data, form_page=NEW, content_type="multipart/form-data")
 
 
-def token_of(response):
-    found = re.search(r'name="statement_token" type="hidden" value="([^"]*)"', response.get_data(as_text=True))
+def hidden(response, name):
+    found = re.search(rf'name="{name}" type="hidden" value="([^"]*)"', response.get_data(as_text=True))
     return found.group(1) if found else ""
+
+
+def token_of(response):
+    return hidden(response, "statement_token")
 
 
 def submitted_page(client, response):
@@ -141,9 +147,9 @@ def test_the_parent_is_told_and_may_still_submit_keeping_the_statement(school):
     token = token_of(response)
     assert token
     # Ticked, without choosing the file again.
-    _, response = apply(school, first="2027-01-11", last="2027-01-22", statement=False, confirm=True, token=token,
-                        client=client)
-    submitted_page(client, response)
+    _, confirmed = apply(school, first="2027-01-11", last="2027-01-22", statement=False, confirm=response,
+                         token=token, client=client)
+    submitted_page(client, confirmed)
     (request,) = leave_requests()
     assert [check["code"] for check in request.checks] == ["notice"]
     assert request.statement_name == "werkgeversverklaring.pdf"
@@ -151,11 +157,24 @@ def test_the_parent_is_told_and_may_still_submit_keeping_the_statement(school):
     assert download.status_code == 200 and download.data.startswith(b"%PDF")
 
 
+def test_other_dates_with_other_checks_are_shown_again_before_they_are_submitted(school):
+    client, response = apply(school, first="2027-01-11", last="2027-01-22")  # the 8 weeks only
+    assert "ten minste 8 weken" in plain(response) and "deze aanvraag omvat" not in plain(response)
+    _, response = apply(school, first="2027-01-11", last="2027-01-29", statement=False, confirm=response,
+                        token=token_of(response), client=client)  # now 15 school days as well
+    assert response.status_code == 200 and "deze aanvraag omvat 15 schooldagen" in plain(response)
+    assert leave_requests() == []
+    _, response = apply(school, first="2027-01-11", last="2027-01-29", statement=False, confirm=response,
+                        token=token_of(response), client=client)
+    submitted_page(client, response)
+    assert sorted(check["code"] for check in leave_requests()[0].checks) == ["max_days", "notice"]
+
+
 def test_another_parents_statement_token_is_worth_nothing(school):
     _, response = apply(school, first="2027-01-11", last="2027-01-22")
     token = token_of(response)
-    _, response = apply(school, school["noor"], first="2027-01-11", last="2027-01-22", statement=False, confirm=True,
-                        token=token, user=school["other"])
+    _, response = apply(school, school["noor"], first="2027-01-11", last="2027-01-22", statement=False,
+                        confirm=response, token=token, user=school["other"])
     assert response.status_code == 422 and "Voeg een verklaring van de werkgever toe" in plain(response)
     assert leave_requests() == []
 
@@ -195,7 +214,7 @@ def test_gewichtig_over_ten_days_goes_to_the_leerplichtambtenaar(school):
     assert ("Voor Sam komt het verlof in schooljaar 2026-2027 hiermee op 11 schooldagen. Over meer dan 10 schooldagen "
             "per schooljaar beslist de leerplichtambtenaar") in plain(response)
     _, response = apply(school, kind="gewichtig", first="2026-12-09", last="2026-12-11",
-                        reason="Ernstige ziekte van opa in Suriname.", statement=False, confirm=True, client=client)
+                        reason="Ernstige ziekte van opa in Suriname.", statement=False, confirm=response, client=client)
     page = submitted_page(client, response)
     assert "de school stuurt uw aanvraag door naar de leerplichtambtenaar" in page
     request = leave_requests()[-1]

@@ -99,9 +99,11 @@ def test_the_form_offers_the_parents_reasons_in_order_and_ticks_an_only_child(sc
                      "Overig"]
     assert "<legend>Voor wie meldt u?</legend>" in html and "<legend>Reden</legend>" in html
     assert 'value="2026-12-02"' in html  # "Vanaf" today by default
-    assert not re.search(r'name="children" value="\d+" id="kind-\d+" checked', html)  # two children: none ticked
+    assert not re.search(r'name="children" value="\d+" id="leerling-\d+" checked', html)  # two children: none ticked
+    chosen = client.get(f"{NEW}?leerling={school['lotte'].id}").get_data(as_text=True)
+    assert re.findall(r'name="children" value="(\d+)" id="leerling-\d+" checked', chosen) == [str(school["lotte"].id)]
     noor_parent = school["login_as"](school["other"])
-    assert re.search(r'name="children" value="%d" id="kind-%d" checked' % ((school["noor"].id,) * 2),
+    assert re.search(r'name="children" value="%d" id="leerling-%d" checked' % ((school["noor"].id,) * 2),
                      noor_parent.get(NEW).get_data(as_text=True))
 
 
@@ -338,6 +340,17 @@ def test_staff_still_change_and_withdraw_after_the_start(school):
     response = post(anna, path, {"action": "intrekken"}, form_page=path)
     assert response.status_code == 302 and reports()[0][-1] is True
     assert school["notices"] == [("Sam", "gewijzigd"), ("Sam", "gewijzigd"), ("Sam", "ingetrokken")]
+
+
+def test_a_report_moved_to_today_after_the_cutoff_is_late(school):
+    report = absence_report(school["sam"], start=WEDNESDAY + timedelta(days=1), end=None)
+    pretend(school["app"], "2026-12-02 09:00")
+    client = school["login_as"](school["mother"])
+    path = f"/afwezigheid/{report.id}/wijzigen"
+    assert post(client, path, _edit_data(report, start_date="2026-12-02"), form_page=path).status_code == 302
+    db.session.expire_all()
+    report = db.session.get(AbsenceReport, report.id)
+    assert report.start_date == WEDNESDAY and report.late is True
 
 
 def test_nothing_changed_is_said_and_not_recorded(school):

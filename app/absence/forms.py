@@ -104,4 +104,5 @@ class LeaveForm(PortalForm):
     reason = TextAreaField("Reden van de aanvraag", render_kw={"maxlength": 2000, "rows": 4})
     statement = FileField("Verklaring (PDF, Word of een foto)")
     statement_token = HiddenField()
+    checks_seen = HiddenField()  # the fingerprint of the explanations shown (app/absence/leave.py)
     confirm = BooleanField("Ik wil de aanvraag toch indienen")

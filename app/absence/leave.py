@@ -8,8 +8,9 @@ Submitting:
    are refused with a Dutch message per field;
 2. `check_leave` gives the rules of the Leerplichtwet the request does not meet. The
    parent is told (each Check.text) and may still submit by ticking "Ik wil de aanvraag
-   toch indienen"; the checks are stored with the request (LeaveRequest.checks) so the
-   director sees them;
+   toch indienen" — for exactly the checks shown (a fingerprint of their texts travels
+   with the form: changed dates with other checks are shown again); the checks are stored
+   with the request (LeaveRequest.checks) so the director sees them;
 3. the request is stored "ingediend" with its school days and school year, one audit
    entry per child, and the notice (events.leave_submitted); the dispatcher goes after
    the commit.
@@ -20,6 +21,7 @@ to the parent, valid for a few hours), so the parent does not have to choose the
 again. A statement that is never submitted stays as an unreferenced file under
 UPLOAD_DIR/documents.
 """
+import hashlib
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
@@ -64,6 +66,15 @@ class Submission:
     checks: list = field(default_factory=list)
     statement_token: str = ""
     statement_name: str = ""
+
+    @property
+    def fingerprint(self):
+        return checks_fingerprint(self.checks)
+
+
+def checks_fingerprint(checks):
+    """What the parent confirms: these explanations, no others."""
+    return hashlib.sha256("\n".join(sorted(check.text for check in checks)).encode()).hexdigest()[:20]
 
 
 # --- the statement kept between two posts of the form ---------------------------------------
@@ -139,10 +150,11 @@ def _refusals(actor, kind, child_ids, first_day, last_day, reason, errors):
     return children, reason
 
 
-def submit_leave(actor, kind, children, first_day, last_day, reason, upload=None, token="", confirmed=False):
+def submit_leave(actor, kind, children, first_day, last_day, reason, upload=None, token="", confirmed=""):
     """Submit a leave request for these children (Child objects or ids). Returns a
     Submission: with `request` when stored, or with `checks` for the parent to confirm
-    first (nothing stored). Raises LeaveRefused (nothing stored)."""
+    first (nothing stored); `confirmed` is the fingerprint of the checks the parent saw and
+    submits anyway. Raises LeaveRefused (nothing stored)."""
     errors = {}
     statement, refusal = keep_statement(actor, upload, token)
     if refusal:
@@ -157,7 +169,7 @@ def submit_leave(actor, kind, children, first_day, last_day, reason, upload=None
         db.session.rollback()
         raise LeaveRefused(errors, kept)
     checks = check_leave(kind, first_day, last_day, children)
-    if checks and not confirmed:
+    if checks and confirmed != checks_fingerprint(checks):
         db.session.rollback()
         return Submission(checks=checks, statement_token=kept,
                           statement_name=statement["statement_name"] if statement else "")

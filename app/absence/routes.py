@@ -14,7 +14,8 @@ from app.absence import bp, parents
 from app.absence.forms import LEAVE_EXPLANATIONS, LeaveForm, ReportFields, ReportForm
 from app.absence.leave import (LeaveRefused, goes_to_attendance_officer, keep_statement, statement_from_token,
                                statement_token, submit_leave, withdraw_leave)
-from app.absence.reports import (STARTED, WITHDRAWN, AbsenceRefused, change_report, create_reports,
+from app.absence.calendar import has_started
+from app.absence.reports import (BY_SCHOOL, STARTED, WITHDRAWN, AbsenceRefused, change_report, create_reports,
                                  report_recovered as recover, until_text, withdraw_report)
 from app.absence.statements import send_statement
 from app.access import absence_report_for, can_edit_child, leave_request_for
@@ -84,7 +85,7 @@ def report_new():
     form.offer_reasons()
     if request.method == "GET":
         form.start_date.data = clock.today()
-        chosen = request.args.get("kind", type=db_int)
+        chosen = request.args.get("leerling", type=db_int)
         form.children.data = [child.id for child in children if len(children) == 1 or child.id == chosen]
     page_error = None
     if form.validate_on_submit():
@@ -105,12 +106,10 @@ def report_new():
 
 def _locked_text(report):
     """Why a parent can no longer change this report, or None."""
-    from app.absence.calendar import has_started
-
     if report.withdrawn_at is not None:
         return WITHDRAWN
     if report.reason is not None and report.reason.staff_only:
-        return "Deze melding heeft de school gedaan; alleen de school kan haar wijzigen."
+        return BY_SCHOOL
     if has_started(report.start_date, report.part):
         return STARTED
     return None
@@ -224,11 +223,12 @@ def leave_new():
     try:
         result = submit_leave(current_user, form.kind.data, form.children.data, form.first_day.data,
                               form.last_day.data, form.reason.data, upload=upload, token=form.statement_token.data,
-                              confirmed=form.confirm.data)
+                              confirmed=form.checks_seen.data if form.confirm.data else "")
     except LeaveRefused as refusal:
         return _leave_page(form, children, page_error=_leave_refused(form, refusal), status=422)
     if result.request is None:
         form.statement_token.data = result.statement_token
+        form.checks_seen.data = result.fingerprint
         form.confirm.data = False
         return _leave_page(form, children, checks=result.checks)
     flash("Uw aanvraag is ingediend.", "success")
