@@ -2,7 +2,7 @@
 report form is the reports module's). Every message is Dutch; the services check again."""
 from datetime import date, timedelta
 
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, StringField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectChoice, SelectField, StringField
 from wtforms import TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
@@ -52,7 +52,7 @@ class ExportForm(PortalForm):
     groep = SelectField("Groep", choices=[], default="", validate_choice=True)
     van = date_field("Van", "de eerste dag van de periode")
     tot = date_field("Tot en met", "de laatste dag van de periode")
-    soort = RadioField("Wat", choices=list(WHAT.items()), default="beide", validate_choice=True,
+    soort = RadioField("Wat", choices=[SelectChoice(value, label) for value, label in WHAT.items()], default="beide", validate_choice=True,
                        validators=[InputRequired("Kies wat u wilt downloaden.")])
 
     def validate_van(self, field):
@@ -106,3 +106,8 @@ class HolidayForm(PortalForm):
     def validate_last_day(self, field):
         if self.first_day.data and field.data and field.data < self.first_day.data:
             raise ValidationError("De laatste dag ligt vóór de eerste dag.")
+
+
+def choices(pairs):
+    """[(value, label)] as WTForms 3.3 wants choices."""
+    return [SelectChoice(value, label) for value, label in pairs]

@@ -6,7 +6,7 @@ from flask_login import current_user
 from app import clock
 from app.absence import daylist, export as exports, staff_bp
 from app.absence.calendar import school_year_start
-from app.absence.staff_forms import ExportForm
+from app.absence.staff_forms import ExportForm, choices
 from app.access import admin_required
 from app.csv_export import csv_download
 from app.htmx import render_page
@@ -20,7 +20,7 @@ def export():
     submitted = "van" in request.args or "tot" in request.args
     form = ExportForm(request.args if submitted else None,
                       data=None if submitted else {"van": school_year_start(clock.school_year(today)), "tot": today})
-    form.groep.choices = [("", "Alle groepen")] + [(str(group.id), group.label) for group in groups]
+    form.groep.choices = choices([("", "Alle groepen")] + [(str(group.id), group.label) for group in groups])
     if submitted and form.validate():
         group = next((each for each in groups if str(each.id) == form.groep.data), None)
         period = exports.Period(form.van.data, form.tot.data)

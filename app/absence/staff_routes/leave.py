@@ -4,7 +4,7 @@ from flask import flash, redirect, url_for
 from flask_login import current_user
 
 from app.absence import decisions, staff_bp
-from app.absence.staff_forms import DecisionForm
+from app.absence.staff_forms import DecisionForm, choices
 from app.absence.statements import send_statement
 from app.access import admin_required, leave_request_for
 from app.htmx import render_page
@@ -22,7 +22,7 @@ def leave_index():
 def leave_decide(request_id):
     leave = leave_request_for(current_user, request_id)
     form = DecisionForm(data={"seen_status": leave.status})
-    form.action.choices = decisions.actions_for(leave)
+    form.action.choices = choices(decisions.actions_for(leave))
     refused = None
     if form.is_submitted() and not form.action.choices:
         refused = decisions.closed_message(leave.status)
@@ -37,7 +37,7 @@ def leave_decide(request_id):
     status = 422 if (form.errors or refused) else 200
     if refused:
         form = DecisionForm(formdata=None, data={"seen_status": leave.status, "reason": form.reason.data})
-        form.action.choices = decisions.actions_for(leave)
+        form.action.choices = choices(decisions.actions_for(leave))
     return render_page("absence/staff_leave_decide.html", status=status, item=decisions.leave_item(leave), form=form,
                        refused=refused, by_officer=decisions.decided_by_officer(leave))
 
