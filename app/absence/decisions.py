@@ -13,8 +13,9 @@
   again; two decisions at once: the first wins (compare-and-set on the status).
 """
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from sqlalchemy import case, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from app import clock
@@ -22,7 +23,7 @@ from app.absence import events
 from app.absence.leave_rules import COUNTING, days_used, needs_attendance_officer
 from app.audit import record_change
 from app.extensions import db
-from app.models import LEAVE_STATUSES, Child, LeaveRequest
+from app.models import LEAVE_KINDS, LEAVE_STATUSES, Child, LeaveRequest
 
 REASON_MAX = 2000
 PENDING = ("ingediend", "doorgestuurd")
@@ -88,11 +89,11 @@ class LeaveItem:
 
 def _with_used(requests):
     """LeaveItems with, per child, the leave of the request's kind counted in its school year
-    besides this request: one query per (school year, kind) present on the page."""
-    wanted = {}
+    besides this request: a query per school year on the page and kind."""
+    children = {}
     for request in requests:
-        wanted.setdefault((request.school_year, request.kind), set()).update(child.id for child in request.children)
-    used = {key: days_used(ids, key[0], key[1]) for key, ids in wanted.items()}
+        children.setdefault(request.school_year, set()).update(child.id for child in request.children)
+    used = {(year, kind): days_used(ids, year, kind) for year, ids in children.items() for kind in LEAVE_KINDS}
     items = []
     for request in requests:
         counted = used[(request.school_year, request.kind)]
@@ -105,23 +106,22 @@ def _with_used(requests):
     return items
 
 
-def _load(query):
-    return list(db.session.scalars(query.options(selectinload(LeaveRequest.children).joinedload(Child.group),
-                                                 selectinload(LeaveRequest.requested_by),
-                                                 selectinload(LeaveRequest.decided_by))))
-
-
 def leave_overview(school_year=None):
-    """(pending [LeaveItem], decided [LeaveItem]): pending of any school year (oldest first),
-    decided ones of this school year (latest decision first)."""
+    """(pending [LeaveItem], decided [LeaveItem]): pending of any school year (new ones first,
+    then forwarded ones, by first day), decided ones of this school year (latest first).
+    One query for both, so the page makes the same queries whatever it holds."""
     school_year = school_year or clock.school_year()
-    pending = _load(select(LeaveRequest).where(LeaveRequest.status.in_(PENDING))
-                    .order_by(case((LeaveRequest.status == "ingediend", 0), else_=1), LeaveRequest.first_day,
-                              LeaveRequest.id))
-    decided = _load(select(LeaveRequest).where(LeaveRequest.status.in_(("toegestaan", "geweigerd")),
-                                               LeaveRequest.school_year == school_year)
-                    .order_by(LeaveRequest.decided_at.desc(), LeaveRequest.id.desc()))
-    return _with_used(pending), _with_used(decided)
+    decided_here = and_(LeaveRequest.status.in_(("toegestaan", "geweigerd")), LeaveRequest.school_year == school_year)
+    requests = list(db.session.scalars(
+        select(LeaveRequest).where(or_(LeaveRequest.status.in_(PENDING), decided_here))
+        .options(selectinload(LeaveRequest.children).joinedload(Child.group),
+                 selectinload(LeaveRequest.requested_by), selectinload(LeaveRequest.decided_by))))
+    items = _with_used(requests)
+    pending = sorted((item for item in items if item.request.is_pending),
+                     key=lambda item: (item.request.status != "ingediend", item.request.first_day, item.request.id))
+    decided = sorted((item for item in items if not item.request.is_pending),
+                     key=lambda item: (item.request.decided_at or datetime.min, item.request.id), reverse=True)
+    return pending, decided
 
 
 def leave_item(request):
