@@ -147,7 +147,7 @@ def test_formula_cells_are_neutralised(school, login_as):
 ])
 def test_the_period_and_choices_are_checked(school, login_as, query, message):
     response = login_as(school["admin"]).get(EXPORT, query_string=query)
-    assert response.status_code == 400 and response.mimetype == "text/html"
+    assert response.status_code == 422 and response.mimetype == "text/html"
     assert message in text(response)
 
 

@@ -141,7 +141,7 @@ def test_a_bad_day_gets_a_dutch_message_not_a_500(school, login_as):
     client = login_as(school["teacher"])
     for value in ("0001-01-01", "99999", "2026-02-30", "gisteren", "9999-12-31", "2026-12-02%00"):
         response = client.get(f"{DAYLIST}?dag={value}")
-        assert response.status_code == 400, value
+        assert response.status_code == (400 if "%00" in value else 422), value
         if "%00" not in value:
             assert "Kies een datum" in text(response) or "Die datum bestaat niet" in text(response), value
 

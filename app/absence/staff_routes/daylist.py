@@ -24,7 +24,7 @@ def index():
     try:
         day = daylist.parse_day(request.args.get("dag"))
     except daylist.DayError as exc:
-        error, status, day = str(exc), 400, clock.today()
+        error, status, day = str(exc), 422, clock.today()
     data = daylist.day_list(chosen, day)
     warnings = len(counts.duo_warnings()) if current_user.is_admin else None
     return render_page("absence/staff_index.html", "absence/_staff_daylist.html", status=status, data=data,

@@ -26,5 +26,5 @@ def export():
         period = exports.Period(form.van.data, form.tot.data)
         header, rows = exports.export_table(form.soort.data, period, group, today)
         return csv_download(exports.filename(form.soort.data, period, group), header, rows)
-    return render_page("absence/staff_export.html", status=400 if submitted else 200, form=form,
+    return render_page("absence/staff_export.html", status=422 if submitted else 200, form=form,
                        columns=(exports.REPORT_COLUMNS, exports.LEAVE_COLUMNS))
