@@ -2,6 +2,7 @@
 counter, and the office's leave decisions. Pretend clock: Wednesday 2 December 2026, 08:20."""
 from datetime import date, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from app.absence import counts
@@ -472,3 +473,36 @@ def test_the_statement_link_is_on_the_decision_page(school, login_as):
     page = login_as(school["admin"]).get(f"{LEAVE}/{leave.id}")
     assert f'href="/beheer/afwezigheid/verlof/{leave.id}/verklaring"' in page.get_data(as_text=True)
     assert "werkgever.pdf downloaden" in text(page)
+
+
+@pytest.mark.postgres_only
+def test_ten_decisions_at_once_one_wins(app, live_server, school):
+    """Ten office sessions decide the same request at the same moment (PostgreSQL: real
+    concurrency); exactly one decision is taken, the others are told and change nothing."""
+    from tests.factories import AdminFactory
+    from tests.test_meetings_concurrency import Browser, run_at_once
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("needs PostgreSQL (run with TEST_DATABASE_URL); deselected on SQLite runs")
+    app.config["LOGIN_LIMIT_PER_IP"] = app.config["LOGIN_LIMIT_PER_ADDRESS"] = "1000 per minute"
+    leave_id = leave_request([school["bram"]], first=date(2027, 1, 11)).id
+    page = f"{LEAVE}/{leave_id}"
+    jobs = []
+    for index in range(10):
+        browser = Browser(live_server.url).login(AdminFactory())
+        data = {"action": "toestaan" if index % 2 else "weigeren", "reason": f"Besluit {index}.",
+                "seen_status": "ingediend", "csrf_token": browser.csrf(page)}
+        jobs.append(lambda browser=browser, data=data: browser.request(page, data))
+    db.session.commit()
+    db.session.remove()
+
+    results = run_at_once(jobs)
+
+    statuses = [status for status, _ in results]
+    assert statuses.count(302) == 1 and statuses.count(422) == 9, statuses
+    assert all("al beslist" in html for status, html in results if status == 422)
+    stored = db.session.get(LeaveRequest, leave_id)
+    winner = statuses.index(302)
+    assert stored.decision_reason == f"Besluit {winner}."
+    assert stored.status == ("toegestaan" if winner % 2 else "geweigerd")
+    assert db.session.scalar(select(func.count(AuditEntry.id))) == 1
