@@ -1,7 +1,9 @@
 """bench/dataset: a large school in a fresh database, reused by every benchmark.
 
 16 groups, 500 families (800 parents, 650 pupils), three school years of news, agenda
-items and messages with replies, 200 albums, documents, and a meeting round per group.
+items and messages with replies, 200 albums, documents, a meeting round per group, and
+Afwezigheid: this school year's holidays, about 2,000 absence reports (some 30 covering
+today, a few pupils over the DUO limit) and 120 leave requests.
 
     python bench/dataset.py [--database-url URL]
 
@@ -365,9 +367,96 @@ def populate(app, scale=1.0, seed=7):
         bulk(MeetingInvitation, invitations)
         bulk(MeetingReservation, reservations)
         bulk(MeetingBooking, bookings)
+        _absence(bulk, rnd, n, children, links)
         db.session.commit()
         _reset_sequences(db)
     return counts
+
+
+def _absence(bulk, rnd, n, children, links):
+    """Afwezigheid: the default reasons, this school year's holidays, reports over the school
+    year so far (about three per pupil; 5% of the pupils absent today, a few after the
+    cut-off, some open; one in 20 unexcused and a few pupils over the DUO limit) and leave
+    requests (siblings in one request; pending, forwarded and decided ones)."""
+    from app import clock
+    from app.absence.reasons import DEFAULT_REASONS
+    from app.models import AbsenceReason, AbsenceReport, LeaveRequest, SchoolHoliday, leave_request_children
+
+    today, year = clock.today(), clock.school_year()
+    start = int(year[:4])
+    bulk(AbsenceReason, [{"id": i + 1, "name": name, "position": i, "excused": excused, "needs_note": note,
+                          "staff_only": staff} for i, (name, excused, note, staff) in enumerate(DEFAULT_REASONS)])
+    holidays = [("Herfstvakantie", date(start, 10, 19), date(start, 10, 23)),
+                ("Kerstvakantie", date(start, 12, 21), date(start + 1, 1, 1)),
+                ("Voorjaarsvakantie", date(start + 1, 2, 15), date(start + 1, 2, 19)),
+                ("Meivakantie", date(start + 1, 4, 26), date(start + 1, 5, 7)),
+                ("Zomervakantie", date(start + 1, 7, 10), date(start + 1, 8, 22))]
+    bulk(SchoolHoliday, [{"id": i + 1, "name": name, "first_day": first, "last_day": last}
+                         for i, (name, first, last) in enumerate(holidays)])
+
+    def school_days(first, last):
+        days, day = 0, first
+        while day <= last:
+            days += day.weekday() < 5 and not any(a <= day <= b for _, a, b in holidays)
+            day += timedelta(days=1)
+        return days
+
+    def weekday_back(days_back):
+        day = today - timedelta(days=days_back)
+        return day - timedelta(days=max(0, day.weekday() - 4))
+
+    first_day = date(start, 8, 24)
+    span = max(1, (today - first_day).days)
+    reports, report_id = [], 1
+    for index, child in enumerate(children):
+        for number in range(3 if index % 2 else 2):
+            begin = weekday_back(rnd.randint(1, span)) if span > 1 else today
+            begin = max(begin, first_day)
+            unexcused = (index + number) % 20 == 0
+            reports.append({"id": report_id, "child_id": child["id"], "reason_id": 7 if unexcused else 1 + number % 4,
+                            "note": "Koorts." if number == 0 else "", "start_date": begin,
+                            "end_date": begin + timedelta(days=index % 3), "part": ("dag", "ochtend", "middag")[index % 3],
+                            "school_year": clock.school_year(begin), "excused": not unexcused,
+                            "by_staff": unexcused, "withdrawn_at": clock.utcnow() if index % 50 == 1 else None})
+            report_id += 1
+        if index % 20 == 3:  # absent today: some after the cut-off, some open ("tot nader bericht")
+            reports.append({"id": report_id, "child_id": child["id"], "reason_id": 1, "note": "Ziek gemeld.",
+                            "start_date": today, "end_date": None if index % 40 == 3 else today, "part": "dag",
+                            "school_year": year, "late": index % 60 == 3, "excused": True})
+            report_id += 1
+        if index % 200 == 7:  # over the DUO limit: a week and a day unexcused in the last three weeks
+            begin = weekday_back(14)
+            reports.append({"id": report_id, "child_id": child["id"], "reason_id": 7, "note": "", "start_date": begin,
+                            "end_date": begin + timedelta(days=7), "part": "dag", "school_year": clock.school_year(begin),
+                            "excused": False, "by_staff": True})
+            report_id += 1
+    defaults = {"note": "", "late": False, "by_staff": False, "withdrawn_at": None}
+    bulk(AbsenceReport, [dict(defaults, **row) for row in reports])
+
+    parents_of, siblings = {}, {}
+    for link in links:
+        parents_of.setdefault(link["child_id"], link["parent_id"])
+        siblings.setdefault(link["parent_id"], []).append(link["child_id"])
+    statuses = ["ingediend", "toegestaan", "geweigerd", "toegestaan", "doorgestuurd", "toegestaan"]
+    requests, request_children = [], []
+    for i in range(1, n(120) + 1):
+        child = children[(i * 37) % len(children)]["id"]
+        parent = parents_of[child]
+        kind = "vakantie" if i % 2 else "gewichtig"
+        status = statuses[i % len(statuses)] if i > 2 else ("ingediend", "toegestaan")[i - 1]
+        first = today + timedelta(days=7 + (i % 60)) if status in ("ingediend", "doorgestuurd") else \
+            max(first_day, today - timedelta(days=i % 90))
+        last = first + timedelta(days=i % 5)
+        decided = clock.utcnow() - timedelta(days=i % 30) if status in ("toegestaan", "geweigerd") else None
+        requests.append({"id": i, "kind": kind, "first_day": first, "last_day": last, "school_days": school_days(first, last),
+                         "school_year": clock.school_year(first), "reason": sentence(rnd, 12), "status": status,
+                         "checks": [{"code": "notice", "text": "Ten minste 8 weken van tevoren."}] if i % 3 == 0 else [],
+                         "requested_by_id": parent, "decided_by_id": 1 if status != "ingediend" else None,
+                         "decided_at": decided, "decision_reason": sentence(rnd, 8) if status != "ingediend" else "",
+                         "forwarded_at": clock.utcnow() if status == "doorgestuurd" else None})
+        request_children += [{"request_id": i, "child_id": each} for each in sorted(set(siblings[parent]))]
+    bulk(LeaveRequest, requests)
+    bulk(leave_request_children, request_children)
 
 
 def _reset_sequences(db):

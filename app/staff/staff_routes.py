@@ -1,6 +1,7 @@
 """Beheer: the staff area. Teachers manage their groups; the office everything."""
 from flask_login import current_user
 
+from app.absence.daylist import today_summary
 from app.access import staff_required, taught_group_ids
 from app.extensions import db
 from app.htmx import render_page
@@ -13,4 +14,4 @@ from app.staff import staff_bp
 def index():
     ids = taught_group_ids(current_user)
     groups = db.session.scalars(db.select(Group).where(Group.id.in_(ids)).order_by(Group.sort_order)).all()
-    return render_page("staff/index.html", groups=groups)
+    return render_page("staff/index.html", groups=groups, absence_today=today_summary(current_user))
