@@ -14,6 +14,7 @@ through Redis and the real worker). Exactly the right people, once:
 - a leave decision to every guardian, with the reason and the 6-week bezwaar text, even
   with the switch off; Beheer › E-mail shows a teacher nothing of another group's pupil.
 """
+import time
 from collections import Counter
 from datetime import date, timedelta
 
@@ -31,7 +32,6 @@ from tests.factories import (
     ChildFactory,
     GroupFactory,
     GuardianshipFactory,
-    ParentFactory,
     absence_reasons,
     absence_report,
     family,
@@ -111,6 +111,8 @@ def school(app, inline_smtp):
     juf5 = teacher_of(group5, first_name="Door", last_name="Mulder")
     stopped3 = teacher_of(group3, first_name="Evert", last_name="Gone")
     stopped3.deactivated_at = utcnow()
+    new3 = teacher_of(group3, first_name="Fien", last_name="Nieuw")
+    new3.activated_at = None
     db.session.commit()
     absence_reasons()
     return {"group3": group3, "group6": group6, "sam": sam, "lotte": lotte, "noor": noor, "finn": finn,
@@ -124,7 +126,8 @@ def school(app, inline_smtp):
 def test_a_report_goes_to_every_guardian_and_the_groups_teachers_once(app, school, smtp):
     s = school
     report(s["sam"], s["mother"], note="Koorts, blijft thuis.")
-    # Both parents and the read-only link; Sam's teachers (not the deactivated one). Not:
+    # Both parents and the read-only link; Sam's teachers (not the deactivated one, nor the
+    # one who never activated the account). Not:
     # the deactivated and never-activated guardians, other parents, group 6 and 5, the office.
     assert received(smtp) == emails(s["mother"], s["father"], s["reader"], s["juf3"], s["meester3"])
 
@@ -189,6 +192,33 @@ def test_two_children_reported_at_once_make_one_mail_per_parent(app, school, smt
     assert "Lotte" not in mail_text(only(smtp, s["juf3"])) and "Sam Jansen" in mail_text(only(smtp, s["juf3"]))
     assert "Sam" not in mail_text(only(smtp, s["juf6"])) and "Lotte Jansen" in mail_text(only(smtp, s["juf6"]))
     assert len(ledger("absence_confirmation")) == 3
+
+
+def test_two_children_stay_one_mail_when_a_sender_runs_between_their_plannings(app, school, smtp):
+    """Exactly once, also in the race: the two events of one batch are planned one by one
+    (each in its own transaction); a send run in between sends the batch's mail, and it
+    names both children (every event of a batch names the whole batch), so the second
+    planning adds nothing and nobody gets a second mail."""
+    from app.jobs.ledger import transaction
+    from app.jobs.notifications import plan_due, send_pending
+    from app.jobs.notifications.planning import _plan_single
+    from app.models import NotificationEvent
+
+    s = school
+    sam = absence_report(s["sam"], by=s["mother"], end=TODAY)
+    lotte = absence_report(s["lotte"], by=s["mother"], end=TODAY)
+    for made in (sam, lotte):
+        events.report_changed(made, s["mother"], "nieuw")
+    db.session.commit()
+    first = db.session.scalars(select(NotificationEvent).where(NotificationEvent.kind == "absence_confirmation")
+                               .order_by(NotificationEvent.id)).first()
+    transaction(_plan_single, first.id, utcnow())
+    send_pending()
+    text = mail_text(only(smtp, s["mother"]))
+    assert "Sam is afwezig gemeld" in text and "Lotte is afwezig gemeld" in text
+    plan_due(EARLY)
+    send_pending()
+    assert len(smtp.to(s["mother"].email)) == 1 and len(smtp.to(s["father"].email)) == 1
 
 
 def test_a_change_withdrawal_and_weer_beter_are_news_each_time(app, school, smtp):
@@ -375,6 +405,19 @@ def test_a_new_leave_request_is_confirmed_to_the_guardians_and_told_to_the_offic
     office = mail_text(only(smtp, s["admin"]))
     assert "Sam Jansen (Groep 3)" in office and "Te laat aangevraagd." in office
     assert "/beheer/afwezigheid/verlof/" in office
+
+
+def test_through_redis_and_the_worker(app, pipeline, school):
+    """The real pipeline: the service's enqueue goes to Redis, `worker.py` sends."""
+    s, smtp = school, pipeline.smtp
+    app.config["PRETEND_NOW"] = pipeline.env["PRETEND_NOW"] = EARLY
+    smtp.clear()
+    report(s["sam"], s["mother"])
+    pipeline.drain()
+    smtp.wait_for(5, timeout=30)
+    time.sleep(0.5)  # a duplicate would show up now
+    assert received(smtp) == emails(s["mother"], s["father"], s["reader"], s["juf3"], s["meester3"])
+    assert {row.state for row in ledger()} == {"sent"}
 
 
 # --- headers, Beheer › E-mail, Notificaties -----------------------------------------------------------
