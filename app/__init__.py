@@ -127,6 +127,7 @@ def _register_notification_kinds():
     """Fill the catalog of notification kinds (app/notifications/catalog.py): each module's
     mail.py registers its kinds when imported (once per process), for the web process and
     the worker alike."""
+    from app.absence import mail as _absence  # noqa: F401
     from app.albums import mail as _albums  # noqa: F401
     from app.consent import mail as _consent  # noqa: F401
     from app.meetings import mail as _meetings  # noqa: F401

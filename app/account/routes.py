@@ -16,7 +16,7 @@ from app.extensions import limiter
 from app.formatting import duration_nl
 from app.forms import ConfirmForm
 from app.htmx import is_htmx, render_page
-from app.notifications.catalog import preference_labels
+from app.notifications.catalog import preferences_of
 from app.notifications.services import preferences_for
 from app.people import numbers
 from app.people import services as people
@@ -183,18 +183,21 @@ def login_change_confirm(token):
 def notifications():
     form = ConfirmForm()
     saved = False
+    # The switches of this account's audience: a parent's, or a staff member's own.
+    switches = preferences_of(current_user)
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        enabled = {kind for kind in request.form.getlist("aan") if kind in preference_labels()}
+        offered = {pref.key for pref in switches}
+        enabled = {kind for kind in request.form.getlist("aan") if kind in offered}
         services.save_notifications(current_user, enabled)
         saved = True
         if not is_htmx():
             flash("Uw keuzes voor e-mail zijn opgeslagen.", "success")
             return redirect(url_for("account.notifications"))
     return render_page("account/notifications.html", "account/_notifications_form.html",
-                       tab="notificaties", types=preference_labels(), prefs=preferences_for(current_user),
-                       form=form, saved=saved)
+                       tab="notificaties", switches=switches, types={pref.key: pref.text for pref in switches},
+                       prefs=preferences_for(current_user), staff=current_user.is_staff, form=form, saved=saved)
 
 
 # --- Privacy ------------------------------------------------------------------------------

@@ -6,7 +6,11 @@ app/albums, app/meetings), which create_app imports; the planner and sender
 here. Adding a kind is one `register_kind(Kind(...))` and its email/ template.
 
 - `Preference`: a switch of Mijn account > Notificaties (key, label, place on the page),
-  all on by default. Account mails cannot be switched off, so they have none.
+  for parents (`audience="parents"`) or for staff (`"staff"`); each user sees the switches
+  of their own audience (and `applies`, e.g. only parents with a child). On by default
+  unless `default=False` (staff's morning summary: no row means off). Account mails cannot
+  be switched off, so they have none; neither has a kind with `preference=None` (a leave
+  decision, with its term for objection: app/absence/mail.py).
 - `SubjectType`: what a notice can be about (a model), where a parent reads it, and how
   Beheer > E-mail lists it (section label and place, which items, the date it shows).
 - `Kind`: one kind of notice (the `kind` of a NotificationEvent):
@@ -14,14 +18,17 @@ here. Adding a kind is one `register_kind(Kind(...))` and its email/ template.
   - `timing`: "immediate" (at once), "evening" (that day's 17:30 batch, at once when
     posted after it) or "weekly" (one digest per parent, Wednesday after 17:30);
   - `subject_type`: what the event's subject_id points at;
-  - `preference`: the Notificaties switch that turns it off;
-  - `recipients(event, subject)`: a SELECT of user ids (the audience). The planner
-    narrows it to parents with an activated, not deactivated account whose switch is on,
-    and inserts one ledger row per parent with one INSERT ... SELECT;
+  - `audience`: whom it mails, "parents" (every kind until Afwezigheid) or "staff"
+    (teachers and the office);
+  - `preference`: the Notificaties switch that turns it off (of the same audience), or
+    None: not switchable;
+  - `recipients(event, subject)`: a SELECT of user ids. The planner narrows it to accounts
+    of the kind's audience that are activated, not deactivated and whose switch is on
+    (registry.eligible), and inserts one ledger row per recipient with one INSERT ... SELECT;
   - `render(notice)` (single notices): a PortalMessage, or None for "nothing to say";
     app/notifications/registry.notice_message builds one with the shared footer;
   - `describe(subject)` (weekly kinds): the digest line {"title", "url", "label", "date"};
-  - `ready`, `wanted`, `key`: see the fields below.
+  - `ready`, `ready_for`, `wanted`, `key`: see the fields below.
 """
 from dataclasses import dataclass, field
 from typing import Callable
@@ -30,9 +37,11 @@ from flask import url_for
 from sqlalchemy import select
 
 from app.extensions import db
+from app.models import Role
 from app.notifications.registry import cached
 
 TIMINGS = ("immediate", "evening", "weekly")
+AUDIENCES = ("parents", "staff")
 
 # The ledger kind of the weekly digest (one mail holding the lines of several kinds).
 DIGEST = "digest"
@@ -41,9 +50,28 @@ DIGEST_LABEL = "Weekoverzicht"
 
 @dataclass(frozen=True)
 class Preference:
-    key: str             # NotificationPreference.kind
-    label: str           # the switch on Mijn account > Notificaties
+    key: str             # NotificationPreference.kind (at most 20 characters)
+    label: str | Callable  # the switch on Mijn account > Notificaties (a callable: built when shown)
     position: int        # its place on that page
+    audience: str = "parents"
+    default: bool = True   # no stored choice means this
+    # Shown to (and counted for) this user only when applies(user) is true, e.g. parents
+    # with a child; None: every account of the audience.
+    applies: Callable | None = None
+    hint: str | Callable = ""  # what the switch covers, under it on the page
+
+    @property
+    def text(self):
+        return self.label() if callable(self.label) else self.label
+
+    @property
+    def hint_text(self):
+        return self.hint() if callable(self.hint) else self.hint
+
+    def shown_to(self, user):
+        role = getattr(user, "role", None)
+        in_audience = role == Role.PARENT if self.audience == "parents" else role in (Role.TEACHER, Role.ADMIN)
+        return in_audience and (self.applies is None or bool(self.applies(user)))
 
 
 @dataclass(frozen=True)
@@ -56,6 +84,10 @@ class SubjectType:
     id_arg: str          # its URL argument
     label: str           # the section of Beheer > E-mail
     position: int        # its place on that page
+    # Records about one family (absence reports, leave requests), not something staff
+    # publish: no section of Beheer > E-mail, and in its failed list a title only for those
+    # `managed` lets see the record.
+    private: bool = False
     # Beheer > E-mail: a WHERE clause (user -> clause) for the subjects a staff member
     # manages; None: app.access.managed_clause (school-wide-or-group items).
     managed: Callable | None = None
@@ -91,12 +123,16 @@ class Kind:
     label: str
     timing: str
     subject_type: str
-    preference: str
+    preference: str | None   # None: cannot be switched off
     recipients: Callable
+    audience: str = "parents"
     render: Callable | None = None
     describe: Callable | None = None
     # Leave the event for a later batch (e.g. a news item published in the future).
     ready: Callable = field(default=lambda subject, now: True)
+    # The same with the event, when its payload says when it is due (ready_for(event,
+    # subject, now); e.g. the morning summary of the day in its payload). Replaces `ready`.
+    ready_for: Callable | None = None
     # Still worth a notice at all (e.g. a general message that became a spoedbericht
     # gets the spoedbericht mail, not a digest line as well).
     wanted: Callable = field(default=lambda subject: True)
@@ -108,6 +144,14 @@ class Kind:
     def key_for(self, event):
         return self.key(event) if self.key else f"{event.subject_type}:{event.subject_id}"
 
+    def is_ready(self, event, subject, now):
+        return self.ready_for(event, subject, now) if self.ready_for else self.ready(subject, now)
+
+    @property
+    def default_on(self):
+        """Whether a recipient without a stored choice gets it (True when not switchable)."""
+        return PREFERENCES[self.preference].default if self.preference else True
+
 
 PREFERENCES: dict[str, Preference] = {}
 SUBJECT_TYPES: dict[str, SubjectType] = {}
@@ -115,6 +159,10 @@ KINDS: dict[str, Kind] = {}
 
 
 def register_preference(preference):
+    if preference.audience not in AUDIENCES:
+        raise ValueError(f"unknown audience {preference.audience!r}")
+    if len(preference.key) > 20:
+        raise ValueError(f"preference key {preference.key!r} is longer than 20 characters")
     PREFERENCES[preference.key] = preference
     return preference
 
@@ -127,12 +175,16 @@ def register_subject_type(subject_type):
 def register_kind(kind):
     if kind.timing not in TIMINGS:
         raise ValueError(f"unknown timing {kind.timing!r}")
+    if kind.audience not in AUDIENCES:
+        raise ValueError(f"unknown audience {kind.audience!r}")
     if kind.timing == "weekly" and kind.describe is None:
         raise ValueError("a weekly kind needs describe()")
     if kind.timing != "weekly" and kind.render is None:
         raise ValueError("a single-notice kind needs render()")
-    if kind.preference not in PREFERENCES:
+    if kind.preference is not None and kind.preference not in PREFERENCES:
         raise ValueError(f"unknown preference {kind.preference!r} (register_preference first)")
+    if kind.preference is not None and PREFERENCES[kind.preference].audience != kind.audience:
+        raise ValueError(f"preference {kind.preference!r} is not for {kind.audience}")
     if kind.subject_type not in SUBJECT_TYPES:
         raise ValueError(f"unknown subject type {kind.subject_type!r} (register_subject_type first)")
     KINDS[kind.name] = kind
@@ -145,14 +197,22 @@ def kinds_with(timing):
     return [name for name, kind in KINDS.items() if kind.timing == timing]
 
 
-def preference_labels():
-    """{key: label} of the Notificaties switches, in the order of the page."""
-    return {pref.key: pref.label for pref in sorted(PREFERENCES.values(), key=lambda pref: pref.position)}
+def preferences_of(user=None):
+    """The Notificaties switches (Preference) in the order of the page: those shown to
+    `user` (their audience, `applies`), or every switch."""
+    ordered = sorted(PREFERENCES.values(), key=lambda pref: (pref.audience != "parents", pref.position))
+    return [pref for pref in ordered if user is None or pref.shown_to(user)]
+
+
+def preference_labels(user=None):
+    """{key: label} of the Notificaties switches (of `user`), in the order of the page."""
+    return {pref.key: pref.text for pref in preferences_of(user)}
 
 
 def overview_subject_types():
     """The subject types in the order of the sections of Beheer > E-mail."""
-    return sorted(SUBJECT_TYPES.values(), key=lambda subject: subject.position)
+    return sorted((subject for subject in SUBJECT_TYPES.values() if not subject.private),
+                  key=lambda subject: subject.position)
 
 
 def kind_label(name):

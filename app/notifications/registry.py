@@ -4,7 +4,8 @@ The kinds themselves are in the catalog (app/notifications/catalog.py), each reg
 by the mail.py of its module; their `recipients`, `render` and `describe` use these:
 
 - `audience_parent_ids` / `item_audience`: a SELECT of the parents of an audience;
-- `eligible`: the planner's narrowing to parents who get notification mail of a type;
+- `eligible`: the planner's narrowing to the accounts (parents, or staff) that get
+  notification mail of a type;
 - `notice_message`: a PortalMessage (app/jobs/message.py) with the shared footer and the
   List-Unsubscribe header; `cached`: a value built once per send run, not once per mail;
 - `Notice` / `NoticeItem`: what a renderer gets.
@@ -40,26 +41,36 @@ def item_audience(event, subject):
     return audience_parent_ids(subject.school_wide, [group.id for group in subject.groups])
 
 
-def eligible(user_ids, preference):
+STAFF_ROLES = (Role.TEACHER, Role.ADMIN)
+
+
+def eligible(user_ids, preference, audience="parents", default=True):
     """Narrow a SELECT of user ids to those who get notification mail of this type.
 
-    Parents only; an account that is deactivated gets nothing, and neither does one that
-    was never activated: its address was never confirmed by the parent (a typo would send
-    school news to a stranger) and every link in the mail needs a login it cannot do yet.
-    The activation mail is what such a parent needs first.
+    Accounts of the kind's audience only: parents ("parents", every kind but Afwezigheid's
+    staff mails) or teachers and the office ("staff"). An account that is deactivated gets
+    nothing, and neither does one that was never activated: its address was never
+    confirmed by its owner (a typo would send school news to a stranger) and every link
+    in the mail needs a login it cannot do yet. The activation mail is what it needs first.
+
+    `preference`: the switch (None: not switchable). Default on: everyone but those who
+    switched it off; `default=False` (a staff member's morning summary): only those who
+    switched it on.
     """
+    roles = (Role.PARENT,) if audience == "parents" else STAFF_ROLES
     query = select(User.id).where(
         User.id.in_(user_ids),
-        User.role == Role.PARENT,
+        User.role.in_(roles) if len(roles) > 1 else User.role == roles[0],
         User.activated_at.is_not(None),
         User.deactivated_at.is_(None),
     )
     if preference:
-        query = query.where(~exists().where(
+        choice = exists().where(
             NotificationPreference.user_id == User.id,
             NotificationPreference.kind == preference,
-            NotificationPreference.enabled.is_(False),
-        ))
+            NotificationPreference.enabled.is_(not default),
+        )
+        query = query.where(~choice if default else choice)
     return query
 
 
@@ -109,11 +120,13 @@ def item_notice(subject_type, title_prefix, template, name):
     return render
 
 
-def notice_message(recipient, subject, template, school_name, **context):
+def notice_message(recipient, subject, template, school_name, list_unsubscribe=True, **context):
     """A Dutch notice (plain text and HTML) with the shared footer and List-Unsubscribe.
 
     Needs a request context for url_for (the sender pushes one per batch). The context
     holds only the recipient and school content, never another family's data.
+    `list_unsubscribe=False`: a mail that cannot be switched off (a leave decision) gets
+    no List-Unsubscribe header (it would promise what Notificaties cannot do).
     """
     link = notifications_url()
     context.update(recipient=recipient, school_name=school_name, notifications_url=link,
@@ -125,7 +138,7 @@ def notice_message(recipient, subject, template, school_name, **context):
         body=render_mail_template(f"email/{template}.txt", context),
         html=render_mail_template(f"email/{template}.html", context),
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        extra_headers={"List-Unsubscribe": f"<{link}>"},
+        extra_headers={"List-Unsubscribe": f"<{link}>"} if list_unsubscribe else {},
     )
 
 

@@ -1,4 +1,4 @@
-"""Recording what the worker will mail, the parents' switches, and Beheer > E-mail.
+"""Recording what the worker will mail, everyone's switches, and Beheer > E-mail.
 
 Nothing is sent from a web request. What a kind is (its label, preference, subject type,
 timing) is read from the catalog (app/notifications/catalog.py), which create_app fills.
@@ -39,12 +39,14 @@ def record_event(kind, subject_type, subject_id, actor=None, **payload):
 
 
 def preferences_for(user):
-    """{type key: enabled} for every notification type (absent rows are on)."""
+    """{type key: enabled} for every switch this user has (those of their audience: a
+    parent's, or a staff member's); a type without a stored choice has its default (on,
+    but for the staff's morning summary)."""
     stored = {
         pref.kind: pref.enabled
         for pref in db.session.scalars(select(NotificationPreference).where(NotificationPreference.user_id == user.id))
     }
-    return {key: stored.get(key, True) for key in catalog.preference_labels()}
+    return {pref.key: stored.get(pref.key, pref.default) for pref in catalog.preferences_of(user)}
 
 
 def set_preference(user, kind, enabled):
@@ -167,7 +169,8 @@ def failed_deliveries(user, limit=100):
     subjects = {}
     for name, ids in wanted.items():
         loader = subject_types.get(name)
-        for subject_id, subject in (loader.load(ids) if loader else {}).items():
+        found = {} if loader is None else _load_managed(user, loader, ids) if loader.private else loader.load(ids)
+        for subject_id, subject in found.items():
             subjects[(name, subject_id)] = subject
     result = []
     for row in rows:
@@ -175,6 +178,14 @@ def failed_deliveries(user, limit=100):
                   for item in row.items if (item.subject_type, item.subject_id) in subjects]
         result.append({"delivery": row, "titles": titles, "what": kind_label(row.kind)})
     return result
+
+
+def _load_managed(user, subject_type, ids):
+    """{id: object} of these private subjects that this staff member may see (one query): a
+    parent's confirmation naming two children shows a teacher only their own pupil's title."""
+    model = subject_type.model
+    return {row.id: row for row in db.session.scalars(
+        select(model).where(model.id.in_(sorted(ids)), _managed(user, subject_type)))}
 
 
 def _visible_clause(user):

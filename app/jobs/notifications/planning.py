@@ -77,7 +77,7 @@ def _fan_out(event, kind, delivery_kind, key, audience):
     """Ledger rows for everyone in `audience` who gets this kind, plus the item rows.
 
     Two INSERT ... SELECTs; the recipients never pass through Python."""
-    recipients = eligible(audience, kind.preference).subquery()
+    recipients = eligible(audience, kind.preference, kind.audience, kind.default_on).subquery()
     created = _insert_deliveries(recipients, delivery_kind, key)
     _insert_items(event, recipients, delivery_kind, key)
     return max(created or 0, 0)
@@ -96,7 +96,7 @@ def _plan_single(event_id, now):
     if event is None or event.dispatched_at is not None:
         return result
     kind, subject = _subject_of(event)
-    if subject is not None and not kind.ready(subject, now):
+    if subject is not None and not kind.is_ready(event, subject, now):
         return result
     if not _claim_event(event_id):
         return result  # another run planned it

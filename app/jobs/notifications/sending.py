@@ -51,7 +51,8 @@ class Chunk:
     rows: list = field(default_factory=list)
     users: dict = field(default_factory=dict)          # recipient id -> User
     items: dict = field(default_factory=dict)          # delivery id -> [item rows]
-    switched_off: set = field(default_factory=set)     # (user id, preference key)
+    switched_off: set = field(default_factory=set)     # (user id, preference key) stored off
+    switched_on: set = field(default_factory=set)      # (user id, preference key) stored on
     subjects: dict = field(default_factory=dict)       # (subject type, id) -> object
     events: dict = field(default_factory=dict)         # event id -> NotificationEvent
 
@@ -92,10 +93,11 @@ def load_chunk(token):
         return chunk
     recipient_ids = {row.recipient_id for row in chunk.rows}
     chunk.users = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(recipient_ids)))}
-    chunk.switched_off = set(db.session.execute(
-        select(NotificationPreference.user_id, NotificationPreference.kind)
-        .where(NotificationPreference.user_id.in_(recipient_ids), NotificationPreference.enabled.is_(False))
-    ).all())
+    for user_id, key, enabled in db.session.execute(
+        select(NotificationPreference.user_id, NotificationPreference.kind, NotificationPreference.enabled)
+        .where(NotificationPreference.user_id.in_(recipient_ids))
+    ):
+        (chunk.switched_on if enabled else chunk.switched_off).add((user_id, key))
     _load_items(chunk, [row.id for row in chunk.rows])
     return chunk
 
@@ -115,6 +117,15 @@ def render_digest(notice):
                           notice.school_name, news=news, messages=messages)
 
 
+def _still_wanted(kind, user, chunk):
+    """The recipient's switch for this kind, as it is now (no stored choice: its default)."""
+    if not kind.preference:
+        return True
+    if kind.default_on:
+        return (user.id, kind.preference) not in chunk.switched_off
+    return (user.id, kind.preference) in chunk.switched_on
+
+
 def _notice_items(row, user, chunk):
     """The items of a row still worth telling this recipient."""
     notice_items = []
@@ -123,7 +134,7 @@ def _notice_items(row, user, chunk):
         subject = chunk.subjects.get((item.subject_type, item.subject_id))
         if kind is None or subject is None:
             continue
-        if kind.preference and (user.id, kind.preference) in chunk.switched_off:
+        if not _still_wanted(kind, user, chunk):
             continue  # switched off after planning: honoured until the last moment
         notice_items.append(NoticeItem(kind, item.subject_type, subject, chunk.events.get(item.event_id)))
     return notice_items
