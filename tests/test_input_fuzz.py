@@ -92,7 +92,10 @@ def prepare_states():
         "anonymous": [f"/activeren/{activate}", f"/wachtwoord-herstellen/{reset}"],
         "parent": ["/account/bereikbaarheid", f"/oudergesprekken/{round_.id}/kind/{sam.id}",
                    f"/account/inlognaam/{change}", f"/berichten/{message.id}"],
-        "teacher": [f"/beheer/oudergesprekken/{concept.id}", f"/kinderen/{sam.id}/privacy"],
+        # Afwezigheid: the staff report form of a pupil (the bare URL, which the crawl tries
+        # first, is a 404 without ?leerling=).
+        "teacher": [f"/beheer/oudergesprekken/{concept.id}", f"/kinderen/{sam.id}/privacy",
+                    f"/beheer/afwezigheid/melden?leerling={sam.id}"],
         "office": [f"/beheer/school/groepen/{empty.id}", f"/beheer/school/personen/{never.id}",
                    f"/beheer/school/personen/{deactivated.id}", f"/kinderen/{sam.id}/privacy",
                    f"/beheer/toestemming/doelen/{unanswered.id}"],
