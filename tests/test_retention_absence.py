@@ -13,7 +13,6 @@ from werkzeug.datastructures import FileStorage
 from app.absence import statements
 from app.admin import retention
 from app.admin.retention_absence import kept_until
-from app.documents import files
 from app.extensions import db
 from app.models import (
     AbsenceReport, AuditEntry, Child, Guardianship, LeaveRequest, Message, RetentionHold, User, leave_request_children,
@@ -21,7 +20,7 @@ from app.models import (
 )
 from tests.factories import (
     AdminFactory, ChildFactory, GroupFactory, GuardianshipFactory, MessageFactory, ParentFactory, absence_reasons,
-    absence_report, leave_request, pdf_bytes,
+    absence_report, family, leave_request, pdf_bytes,
 )
 from tests.fixtures.users import login_client
 from tests.test_retention import differences, snapshot
@@ -37,7 +36,7 @@ PAGE = "/beheer/school/bewaartermijn"
 def with_statement(request, name="Werkgeversverklaring Wilma Verzuimouder.pdf"):
     statements.store_statement(request, FileStorage(stream=BytesIO(pdf_bytes()), filename=name))
     db.session.commit()
-    return files.documents_root() / request.statement_stored
+    return statements.path_of(request.statement_stored)
 
 
 def orphan_requests():
@@ -257,3 +256,31 @@ def test_the_page_says_what_is_kept_and_until_when(app, school):
     assert "Cornelia" not in kept and "Oud-leerling</th>" not in kept.split("<tbody>")[1]
     retention.run_retention(GONE_ON)
     assert "Roosmarijn" not in office.get(PAGE).get_data(as_text=True)
+
+
+def test_the_job_removes_statement_files_of_forms_never_submitted_once_a_day_old(app):
+    """A statement is stored at upload (the form may come back for confirmation); one that no
+    request refers to goes with the daily job once it is a day old — not earlier (its form
+    may still be open), and never a file a request refers to."""
+    import os
+    import time
+    from types import SimpleNamespace
+
+
+    def upload(holder, name):
+        return statements.store_statement(holder, FileStorage(stream=BytesIO(pdf_bytes()), filename=name))
+
+    child, (parent,) = family()
+    request = leave_request([child], by=parent)
+    upload(request, "verklaring.pdf")
+    db.session.commit()
+    kept = statements.path_of(request.statement_stored)
+    fresh = statements.path_of(upload(SimpleNamespace(statement_stored=None), "nog-open.pdf"))
+    old = statements.path_of(upload(SimpleNamespace(statement_stored=None), "nooit-ingediend.pdf"))
+    day_ago = time.time() - 25 * 3600
+    for path in (kept, old):
+        os.utime(path, (day_ago, day_ago))
+
+    run = retention.run_retention()
+    assert run.statements_swept == 1
+    assert kept.is_file() and fresh.is_file() and not old.exists()

@@ -18,8 +18,8 @@ Submitting:
 A statement uploaded with a form that comes back (a refusal, or checks to confirm) is
 kept: it is checked and stored at once, and the form carries a signed token of it (bound
 to the parent, valid for a few hours), so the parent does not have to choose the file
-again. A statement that is never submitted stays as an unreferenced file under
-UPLOAD_DIR/documents.
+again. A statement that is never submitted is removed by the daily retention job once it
+is a day old (app/absence/statements.sweep_unreferenced).
 """
 import hashlib
 from dataclasses import dataclass, field

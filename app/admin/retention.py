@@ -20,8 +20,9 @@ back by the office (RetentionHold, with a reason), each in its own transaction:
   portal itself).
 
 Every run also looks again at erased pupils' kept rows: when a rule no longer holds (the
-photos were deleted, the 5 years of the absence records passed), those rows go then. A
-second run on the same day changes nothing.
+photos were deleted, the 5 years of the absence records passed), those rows go then; and it
+removes leave statement files no request refers to (app/absence/statements.py). A second run
+on the same day changes nothing.
 
 The second period (app/admin/retention_absence.py): a pupil's absence reports and leave
 requests (not withdrawn) are kept 5 years after leaving, and with them the pupil's name
@@ -41,6 +42,7 @@ from sqlalchemy.orm import selectinload
 from app import clock
 from app.admin import retention_absence as absence
 from app.admin.erasure import Traces, erase_account, scrub_everywhere
+from app.absence.statements import sweep_unreferenced
 from app.admin.retention_absence import ERASED_NAME
 from app.admin.retention_dates import add_years, due_on, one_month_after
 from app.admin.services import ServiceError, is_erased
@@ -263,6 +265,7 @@ class RetentionRun:
     accounts: int = 0
     failed: int = 0
     released: int = 0
+    statements_swept: int = 0   # statement files of leave forms never submitted
 
 
 def run_retention(today=None, dry_run=False):
@@ -289,13 +292,13 @@ def run_retention(today=None, dry_run=False):
                 db.session.rollback()
                 run.failed += 1
         run.released = _release_kept(today)
+        run.statements_swept = sweep_unreferenced()
         set_setting(LAST_RUN_KEY, json.dumps({
             "at": utcnow().isoformat(timespec="seconds"), "today": today.isoformat(), "pupils": run.pupils,
             "accounts": run.accounts, "failed": run.failed}))
         db.session.commit()
         if run.pupils or run.failed:
-            log.info("retention: %s pupil(s) and %s account(s) erased, %s failed", run.pupils, run.accounts,
-                     run.failed)
+            log.info("retention: %s pupil(s), %s account(s) erased, %s failed", run.pupils, run.accounts, run.failed)
         return run
 
 
