@@ -4,13 +4,16 @@
 # database, Redis db and ports. Their output is shown one after the other.
 set -uo pipefail
 PG_TEST_URL=${PG_TEST_URL:-postgresql://postgres@127.0.0.1:5432/test}
+# The Redis db of each run (override to run beside another checkout's `make test`).
+SQLITE_REDIS_URL=${SQLITE_REDIS_URL:-redis://127.0.0.1:6379/15}
+PG_REDIS_URL=${PG_REDIS_URL:-redis://127.0.0.1:6379/14}
 py=.venv/bin/python
 logs=$(mktemp -d)
 
 pg_rc=0
 pg_pid=
 if $py -c "import psycopg; psycopg.connect('$PG_TEST_URL', connect_timeout=2).close()" 2>/dev/null; then
-  TEST_DATABASE_URL=$PG_TEST_URL TEST_REDIS_URL=redis://127.0.0.1:6379/14 \
+  TEST_DATABASE_URL=$PG_TEST_URL TEST_REDIS_URL=$PG_REDIS_URL \
     $py -m pytest -p no:cacheprovider -m "not browser" "$@" > "$logs/postgres.log" 2>&1 &
   pg_pid=$!
 elif [ "${CI:-false}" = "true" ]; then
@@ -20,7 +23,7 @@ else
   echo "== PostgreSQL not reachable: the PostgreSQL run is skipped" > "$logs/postgres.log"
 fi
 
-TEST_REDIS_URL=redis://127.0.0.1:6379/15 $py -m pytest -p no:cacheprovider -m "not postgres_only" "$@" \
+TEST_REDIS_URL=$SQLITE_REDIS_URL $py -m pytest -p no:cacheprovider -m "not postgres_only" "$@" \
   > "$logs/sqlite.log" 2>&1
 sqlite_rc=$?
 if [ -n "$pg_pid" ]; then
