@@ -82,7 +82,11 @@ def prepare_states():
     activate = issue_token(never, "activate", 24)
     reset = issue_token(other, "reset", 1)
     change = issue_token(parent, "email", 24, new_email="marloes.werk@example.nl")
-    deactivated = db.session.scalar(select(User).where(User.deactivated_at.is_not(None)))
+    # The demo's deactivated parent (Ingrid Verbeek): erased accounts (the demo's former
+    # pupil Fenna's parent) are deactivated too, but their page is gone; the database may
+    # return either first.
+    deactivated = db.session.scalar(select(User).where(User.deactivated_at.is_not(None),
+                                                       User.login_name == "ouder.verbeek@example.nl"))
     # A contact address other than the login name offers "Inlognaam ook wijzigen".
     parent.email = "marloes.werk@example.nl"
     db.session.commit()
