@@ -21,7 +21,7 @@ from app.notifications.services import preferences_for
 from app.people import numbers
 from app.people import services as people
 from app.people.forms import PhotoForm, privacy_form
-from app.storage import UploadError
+from app.images import UploadError
 
 
 # --- Persoonlijke gegevens -----------------------------------------------------------------

@@ -16,7 +16,7 @@ from app.htmx import render_page
 from app.models import Album
 from app.pagecache import cached_page
 from app.pagination import page_number
-from app.storage import send_image
+from app.images import send_image
 
 
 @bp.get("")

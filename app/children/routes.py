@@ -19,7 +19,7 @@ from app.people import numbers
 from app.people import services as people
 from app.people.forms import PhotoForm, privacy_form
 from app.settings import module_enabled
-from app.storage import UploadError
+from app.images import UploadError
 
 
 def _page(template, child, tab, status=200, fragment=None, **context):

@@ -9,7 +9,7 @@ from app.documents.forms import DocumentForm
 from app.htmx import render_page
 from app.models import Document
 from app.pagination import page_number
-from app.storage import UploadError
+from app.images import UploadError
 
 
 @staff_bp.get("/", endpoint="index")

@@ -13,7 +13,7 @@ from app.groups import bp
 from app.htmx import render_page
 from app.models import Group
 from app.pagecache import cached_page
-from app.storage import send_image
+from app.images import send_image
 
 
 @bp.get("/")

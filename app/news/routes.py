@@ -6,7 +6,7 @@ from app.htmx import render_page
 from app.news import bp, services
 from app.pagecache import cached_page
 from app.pagination import page_number
-from app.storage import send_image
+from app.images import send_image
 
 
 @bp.get("/")

@@ -10,7 +10,7 @@ from app.models import NewsItem, utcnow
 from app.news import services, staff_bp
 from app.news.forms import NewsForm
 from app.pagination import page_number
-from app.storage import UploadError
+from app.images import UploadError
 
 
 @staff_bp.get("/", endpoint="index")
