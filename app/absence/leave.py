@@ -38,8 +38,8 @@ from app.absence.statements import remove_file, store_statement
 from app.access import absence_writable_clause
 from app.audit import record_change
 from app.extensions import db
-from app.models import LEAVE_KINDS, Child, LeaveRequest, utcnow
 from app.images import UploadError
+from app.models import LEAVE_KINDS, Child, LeaveRequest, utcnow
 
 REASON_MAX = 2000
 STATEMENT_FIELDS = ("statement_name", "statement_stored", "statement_kind", "statement_mime", "statement_size")

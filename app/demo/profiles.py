@@ -11,8 +11,8 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
-from app.models import ChildNote, ContactNumber, PrivacySetting
 from app.images import save_image
+from app.models import ChildNote, ContactNumber, PrivacySetting
 
 STREETS = ["Kastanjelaan", "Lindenhof", "Schoolstraat", "Haarweg", "Wierdensestraat", "Molenkamp",
            "Esweg", "Boekweitstraat", "Enterstraat", "Stationsstraat", "Rosariumlaan", "Pluimersdijk"]

@@ -11,9 +11,9 @@ from app.access import can_manage, item_for, managed_clause, visible_clause
 from app.audience import apply_audience, resolve_audience
 from app.clock import to_utc
 from app.extensions import db
+from app.images import delete_image, save_image
 from app.models import NewsItem, utcnow
 from app.notifications.services import record_event
-from app.images import delete_image, save_image
 
 PER_PAGE = 10
 STAFF_PER_PAGE = 25
