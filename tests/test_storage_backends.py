@@ -85,6 +85,7 @@ def test_album_photos_and_thumbnails(family):
     assert other.get(f"{base}/afbeelding").status_code == 404 and other.get(f"{base}/miniatuur").status_code == 404
     # Revalidation: the browser's copy is still good (an ETag on both backends).
     assert mother.get(f"{base}/afbeelding", headers={"If-None-Match": image.headers["ETag"]}).status_code == 304
+    assert mother.get(f"{base}/afbeelding", headers={"If-None-Match": 'W/"x", ,garbage'}).data == image.data
 
     gone = image_keys(photos[0].image)
     assert post(bas, f"/beheer/fotoalbums/{album.id}/foto/{photos[0].id}/verwijderen", {}).status_code == 302

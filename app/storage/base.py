@@ -80,6 +80,10 @@ class Storage:
     def delete(self, key):
         raise NotImplementedError
 
+    def delete_many(self, keys):
+        for key in keys:
+            self.delete(key)
+
     def keys(self, prefix=""):
         raise NotImplementedError
 
