@@ -138,3 +138,24 @@ def test_migrate_copies_the_local_files_into_the_store_and_check_verifies(app, f
     result = runner.invoke(args=["storage", "check"])
     assert result.exit_code == 1 and "1 bestand(en) ontbreken" in result.output
     assert f"{image_key(photo, True)}  (foto #{photo.id} (album, miniatuur))" in result.output
+
+
+# --- settings -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("settings", [{"STORAGE_URL": "ftp://bucket/x"}, {"STORAGE_URL": "s3://"},
+                                      {"STORAGE_URL": "s3://bucket", "STORAGE_SERVE": "proxy"}])
+def test_a_wrong_storage_setting_stops_the_app_at_start(settings):
+    from app import create_app
+    from config import TestConfig
+
+    with pytest.raises(ValueError, match="STORAGE_"):
+        create_app(TestConfig, **settings)
+
+
+def test_keys_are_only_the_portals_own(app):
+    from app.storage import StorageError, UploadError, get_storage
+
+    assert issubclass(StorageError, UploadError)  # every upload form shows its message
+    for key in ("../etc/passwd", "images/../../x", "/images/a.jpg", "images/a b.jpg", "images//a.jpg", ""):
+        with pytest.raises(ValueError):
+            get_storage().put(key, b"x", "text/plain")

@@ -6,12 +6,14 @@ the app (STORAGE_SERVE=stream, the default) or answered with a redirect to a pre
 valid STORAGE_URL_SECONDS (STORAGE_SERVE=redirect): the bytes then do not pass through the
 web process, but whoever holds the URL can fetch the file until it expires, so the redirect
 and the file both say Cache-Control: private (no shared cache may keep them)."""
+import logging
 from urllib.parse import urlsplit
 
 from flask import Response, abort, redirect, request
 
-from app.storage.base import Storage, StorageError, StorageMissing, StoredKey, check_key, disposition
+from app.storage.base import Storage, StorageError, StorageMissing, StoredKey, check_key, disposition, is_key
 
+log = logging.getLogger(__name__)
 CHUNK = 64 * 1024
 MISSING_CODES = {"NoSuchKey", "404", "NotFound"}
 
@@ -121,6 +123,8 @@ class S3Storage(Storage):
                                                                           Prefix=self.prefix + prefix)
             for page in pages:
                 for item in page.get("Contents", []):
+                    if not is_key(item["Key"][len(self.prefix):]):
+                        continue  # not one of the portal's keys
                     yield StoredKey(item["Key"][len(self.prefix):], item["Size"], item["LastModified"])
         except (BotoCoreError, ClientError) as error:
             raise StorageError() from error
@@ -168,6 +172,10 @@ class S3Storage(Storage):
         if not self.redirects:
             return None
         if self._origin is None:
-            parts = urlsplit(self.presigned_url("images/origin"))
+            try:
+                parts = urlsplit(self.presigned_url("images/origin"))
+            except Exception:  # noqa: BLE001 — no credentials found: the pages still work
+                log.exception("storage: no presigned URL could be made (are the AWS_* settings there?)")
+                return None
             self._origin = f"{parts.scheme}://{parts.netloc}"
         return self._origin
