@@ -107,6 +107,8 @@ def test_without_the_store_uploads_are_refused_in_dutch_and_pages_still_render(a
     # Nothing went elsewhere instead: no file in the local folder either.
     assert not [path for path in Path(app.config["UPLOAD_DIR"]).rglob("*") if path.is_file()]
     assert len(stored_before) == 2 + 2 + 2  # profile photo, album photo, news image (each with thumbnail)
+    result = app.test_cli_runner().invoke(args=["storage", "check"])
+    assert result.exit_code == 2 and SHOWN in result.output
 
 
 # --- moving a folder's files into the store ----------------------------------------------------
