@@ -104,7 +104,9 @@ def resolve(func):
 
 
 def _name(func):
-    return func if isinstance(func, str) else getattr(func, "__qualname__", func)
+    if isinstance(func, str):
+        return func
+    return f"{getattr(func, '__module__', '')}.{getattr(func, '__qualname__', func)}".lstrip(".")
 
 
 def _run_inline(func, args, kwargs):
