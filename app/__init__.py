@@ -6,7 +6,7 @@ import logging
 import os
 from pathlib import Path
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from app import logs, monitoring, pagecache, request_input
@@ -262,21 +262,23 @@ def _register_error_pages(app):
     def server_error(error):
         return page(500, "Er ging iets mis", "Er ging iets mis. Probeer het later nog eens.")
 
-    @app.errorhandler(OperationalError)
-    @app.errorhandler(InterfaceError)
-    def database_unavailable(error):
-        """The database went away during the request (a restart, a failover): a friendly
-        503 that itself asks the database nothing; the session is rolled back, so the next
-        request starts clean on a fresh connection."""
-        try:
-            db.session.rollback()
-        except Exception:  # noqa: BLE001  (the connection is gone; the pool replaces it)
-            pass
-        cause = getattr(error, "orig", None) or error
-        log.warning("database unavailable: %s.%s", type(cause).__module__, type(cause).__name__)
-        body = app.jinja_env.get_template("errors/unavailable.html").render(
-            school_name=app.config["SCHOOL_NAME"], title="Even niet bereikbaar",
-            text="Het ouderportaal kan uw verzoek nu even niet verwerken. Probeer het over een minuut "
-                 "opnieuw. Wilde u iets opslaan? Kijk dan daarna even of het bewaard is.",
-        )
-        return body, 503, {"Content-Type": "text/html; charset=utf-8", "Retry-After": "30"}
+    app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(InterfaceError, _database_unavailable)
+
+
+def _database_unavailable(error):
+    """The database went away during the request (a restart, a failover): a friendly 503
+    page that itself asks the database nothing (no base.html, no user, no school settings);
+    the session is rolled back, so the next request starts clean on a fresh connection."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001  (the connection is gone; the pool replaces it)
+        pass
+    cause = getattr(error, "orig", None) or error
+    log.warning("database unavailable: %s.%s", type(cause).__module__, type(cause).__name__)
+    body = current_app.jinja_env.get_template("errors/unavailable.html").render(
+        school_name=current_app.config["SCHOOL_NAME"], title="Even niet bereikbaar",
+        text="Het ouderportaal kan uw verzoek nu even niet verwerken. Probeer het over een minuut "
+             "opnieuw. Wilde u iets opslaan? Kijk dan daarna even of het bewaard is.",
+    )
+    return body, 503, {"Content-Type": "text/html; charset=utf-8", "Retry-After": "30"}
