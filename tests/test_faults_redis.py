@@ -4,7 +4,8 @@ request; Redis started again and a real worker (`python worker.py`) sends the ac
 and the reset mail that could not be queued, each exactly once, with links that work.
 
 Our own redis-server on a free port (tests/fixtures/servers.py), stopped and started by
-the test; the machine's Redis is never touched.
+the test; the machine's Redis is never touched. Also: the privacy mail and the inzage
+export when the queue does not answer (a closed port).
 """
 import time
 
@@ -126,3 +127,30 @@ def test_the_privacy_mail_waits_in_its_event_when_the_queue_does_not_answer(app,
     time.sleep(0.3)
     assert sorted(m["to"][0] for m in smtp.messages) == sorted([mother.email, father.email])
     assert all("strenger gemaakt door de school" in str(m["message"]["Subject"]) for m in smtp.messages)
+
+
+def test_when_the_queue_does_not_answer_try_again_later_and_the_old_export_stays(app):
+    """Redis set but gone: the request says in Dutch to try again later, no export is left
+    "wordt gemaakt" for ever, and the person's ready export is still there."""
+    from app.models import AuditEntry, DataExport
+    from tests.factories import family
+    from tests.fixtures.services import free_port
+    from tests.test_inzage import _ask
+
+    _, (parent,) = family()
+    client = login_client(app, parent)
+    _ask(client)
+    [ready] = db.session.scalars(select(DataExport).where(DataExport.user_id == parent.id)).all()
+    app.config["REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"
+    try:
+        response = _ask(client)
+        assert response.status_code == 302
+        page = client.get(response.location).get_data(as_text=True)
+        assert "Probeer het over een paar minuten opnieuw." in page
+        assert "Uw download is klaar" in page and "wordt gemaakt" not in page
+    finally:
+        reset_queue_state()
+    db.session.expire_all()
+    assert db.session.scalars(select(DataExport.id).where(DataExport.user_id == parent.id)).all() == [ready.id]
+    actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.subject_id == parent.id)).all()
+    assert actions.count("inzage aangevraagd") == 1  # the refused request is not recorded as asked

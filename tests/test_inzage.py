@@ -351,31 +351,6 @@ def test_one_export_at_a_time_and_a_rate_limit(app):
     assert "al vaak opgevraagd" in response.get_data(as_text=True)
 
 
-def test_when_the_queue_does_not_answer_try_again_later_and_the_old_export_stays(app):
-    """Redis set but gone: the request says in Dutch to try again later, no export is left
-    "wordt gemaakt" for ever, and the person's ready export is still there."""
-    from app.jobs import reset_queue_state
-    from tests.fixtures.services import free_port
-
-    _, (parent,) = family()
-    client = login_client(app, parent)
-    _ask(client)
-    [ready] = db.session.scalars(select(DataExport).where(DataExport.user_id == parent.id)).all()
-    app.config["REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"
-    try:
-        response = _ask(client)
-        assert response.status_code == 302
-        page = client.get(response.location).get_data(as_text=True)
-        assert "Probeer het over een paar minuten opnieuw." in page
-        assert "Uw download is klaar" in page and "wordt gemaakt" not in page
-    finally:
-        reset_queue_state()
-    db.session.expire_all()
-    assert db.session.scalars(select(DataExport.id).where(DataExport.user_id == parent.id)).all() == [ready.id]
-    actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.subject_id == parent.id)).all()
-    assert actions.count("inzage aangevraagd") == 1  # the refused request is not recorded as asked
-
-
 def test_without_a_login_there_is_nothing(client):
     assert client.get("/account/inzage").status_code == 302
     assert client.get("/account/inzage/1/html").status_code == 302
