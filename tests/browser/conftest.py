@@ -3,6 +3,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.fixtures.services import require_service
 
@@ -102,6 +103,16 @@ def assert_accessible(page):
 
 
 def assert_fits(page):
-    """No horizontal scrolling: the page fits its viewport (360 px)."""
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    """No horizontal scrolling: the page fits its viewport (360 px).
+
+    Measured once the page has settled: right after a click the URL may already be the new
+    page's while htmx is still swapping it in (a busy machine showed a transient overflow).
+    A page that really overflows keeps overflowing and fails after the wait."""
+    measure = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    try:
+        page.wait_for_function(f"!document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping') "
+                               f"&& document.readyState === 'complete' && ({measure}) <= 1", timeout=3000)
+    except PlaywrightTimeoutError:
+        pass
+    overflow = page.evaluate(measure)
     assert overflow <= 1, f"{page.url} is {overflow}px wider than the screen"
