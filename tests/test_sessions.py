@@ -291,12 +291,14 @@ def test_activity_does_not_extend_the_absolute_lifetime(app):
     assert logged_out(client)
 
 
-def test_htmx_requests_of_an_ended_session_get_401_with_the_login_page(app):
+def test_htmx_requests_of_an_ended_session_get_401_with_why_and_a_login_link(app):
     parent = ParentFactory()
     client = login_client(app, parent)
     set_times(records(parent)[0].id, last_seen_at=utcnow() - timedelta(hours=3))
-    response = client.get("/", headers={"HX-Request": "true"})
-    assert response.status_code == 401 and response.headers["HX-Redirect"].startswith("/login")
+    response = client.get("/", headers={"HX-Request": "true", "HX-Current-URL": "http://localhost/berichten"})
+    assert response.status_code == 401 and response.headers["X-Portal-Problem"] == "session"
+    assert "automatisch uitgelogd omdat u een tijd niets in het portaal heeft gedaan" in text_of(response)
+    assert 'href="/login?next=/berichten"' in text_of(response)
 
 
 def test_last_seen_is_written_at_most_every_few_minutes(app):

@@ -1,11 +1,10 @@
 """Login, logout, activation, forgotten password. Views are thin; logic is in services."""
-from urllib.parse import urlsplit
-
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.auth import bp, services, sessions
 from app.auth.forms import LoginForm, NewPasswordForm, ResetRequestForm
+from app.auth.next_url import safe_next
 from app.auth.tokens import TOKEN_MESSAGES
 from app.extensions import limiter, submitted_login_name
 
@@ -15,19 +14,6 @@ ACTIVATION_REPLACED = ("Deze activatielink is niet meer geldig: de school heeft 
                        "activatielink gestuurd. Gebruik de link uit de nieuwste e-mail over uw account. "
                        "Kunt u die niet vinden? Vraag de school om een nieuwe activatielink.")
 ACTIVATION_EXPIRED = "Deze activatielink is verlopen. Neem contact op met de school voor een nieuwe activatielink."
-
-
-def safe_next(target):
-    """Only a path on this site: no scheme, no host, no protocol-relative tricks."""
-    if not target:
-        return None
-    target = target.strip()
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
 
 
 def _address_limit():

@@ -37,12 +37,13 @@ from app.models import LoginSession, User
 
 log = logging.getLogger(__name__)
 
-# Why a session ended by itself, as the login page says it.
-ENDED_MESSAGES = {
-    "idle": "U bent automatisch uitgelogd omdat u een tijd niets in het portaal heeft gedaan. "
-            "Log opnieuw in.",
-    "max": "U bent voor uw veiligheid automatisch uitgelogd, omdat u al lang was ingelogd. Log opnieuw in.",
+# Why a session ended by itself: the login page says it, and so does the message of an
+# inline (htmx) action that came too late (app/auth/expired.py).
+ENDED_REASONS = {
+    "idle": "U bent automatisch uitgelogd omdat u een tijd niets in het portaal heeft gedaan.",
+    "max": "U bent voor uw veiligheid automatisch uitgelogd, omdat u al lang was ingelogd.",
 }
+ENDED_MESSAGES = {reason: f"{text} Log opnieuw in." for reason, text in ENDED_REASONS.items()}
 
 
 def now():
