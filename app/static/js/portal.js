@@ -136,7 +136,9 @@
     var headline = box.querySelector(".problem-headline");
     if (failed && headline) headline.textContent = failed.getAttribute("data-failed");
     var typed = Array.prototype.some.call(elt.querySelectorAll("textarea"), function (area) { return area.value.trim(); });
-    if (typed && box.querySelector(".problem-action")) box.appendChild(paragraph("problem-kept", document.createTextNode(KEPT_TEXT)));
+    var action = box.querySelector(".problem-action");
+    // The link leaves the page: first say that the typed text is still there to copy.
+    if (typed && action) box.insertBefore(paragraph("problem-kept", document.createTextNode(KEPT_TEXT)), action);
     if (changing) restoreStored(elt);
     var old = problemsOf(elt);
     // A poll that keeps failing the same way does not pull the focus every few seconds.
