@@ -102,13 +102,20 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     # Login sessions (app/auth/sessions.py). Idle: ends after this long without a request.
     SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "120"))
     # Absolute: ends this long after logging in, however busy (a form post does not extend
     # it). 12 hours covers a teacher's whole school day in one login, and a copied cookie
     # works half a day at most.
     SESSION_MAX_HOURS = float(os.environ.get("SESSION_MAX_HOURS", "12"))
+    # "Ingelogd blijven" (parents only): a kept session ends this many days after logging
+    # in, with no idle limit; revoked like any other (password change, "alle apparaten").
+    SESSION_KEEP_DAYS = float(os.environ.get("SESSION_KEEP_DAYS", "30"))
+    # Only a kept session's cookie is permanent: it expires with the session, set once at
+    # login (not pushed on with every request: the session's end does not move either).
+    # The signed cookie is also refused once older than this, for every session.
+    PERMANENT_SESSION_LIFETIME = max(timedelta(days=SESSION_KEEP_DAYS), timedelta(hours=SESSION_MAX_HOURS)) + timedelta(hours=1)
+    SESSION_REFRESH_EACH_REQUEST = False
     # Strict-Transport-Security in production: browsers then use https only, for a year.
     HSTS_MAX_AGE = int(os.environ.get("HSTS_MAX_AGE", str(365 * 24 * 3600)))
 

@@ -108,10 +108,13 @@ def _configure_login(app):
     def unauthorized():
         from flask import flash, g, redirect, url_for
 
-        from app.htmx import htmx_redirect
+        from app.auth.expired import session_answer
+        from app.htmx import htmx_redirect, is_htmx
 
+        if is_htmx():  # an inline action: a message in place, not a page htmx would drop
+            return session_answer()
         target = url_for("auth.login", next=request.full_path.rstrip("?"))
-        if request.headers.get("HX-Request") == "true":
+        if request.headers.get("HX-Request") == "true":  # boosted: a navigation, so go there
             response = htmx_redirect(target)
             response.status_code = 401
             return response
@@ -223,9 +226,13 @@ def _register_security_headers(app):
 def _register_error_pages(app):
     from flask_wtf.csrf import CSRFError
 
+    from app.auth.expired import csrf_answer
+    from app.htmx import is_htmx, problem
     from app.storage import StorageError
 
     def page(status, title, text):
+        if is_htmx():  # htmx swaps no error page: the message goes where the action was
+            return problem("error", status, text)
         return render_template("errors/error.html", status=status, title=title, text=text), status
 
     @app.errorhandler(400)
@@ -234,6 +241,8 @@ def _register_error_pages(app):
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        if is_htmx():
+            return csrf_answer()
         return page(
             400,
             "Formulier verlopen",

@@ -53,7 +53,11 @@ def month_heading_nl(value: date):
 
 
 def duration_nl(value):
-    """A timedelta as Dutch words: "2 uur", "1 uur en 30 minuten", "45 minuten", "1 minuut"."""
+    """A timedelta as Dutch words: "2 uur", "1 uur en 30 minuten", "45 minuten", "1 minuut";
+    whole days as days: "30 dagen", "1 dag"."""
+    if value.total_seconds() >= 86400 and value.total_seconds() % 86400 == 0:
+        days = int(value.total_seconds() // 86400)
+        return f"{days} {'dag' if days == 1 else 'dagen'}"
     minutes = int(value.total_seconds() // 60)
     hours, minutes = divmod(minutes, 60)
     parts = []

@@ -51,8 +51,13 @@ def test_csrf_required_on_post(client):
     assert "Formulier verlopen" in response.get_data(as_text=True)
 
 
-def test_htmx_request_for_protected_page_gets_401_with_redirect(client):
+def test_htmx_request_for_protected_page_gets_401_with_a_login_link(client):
+    """A message to show in place (tests/test_inline_problems.py); a boosted navigation goes
+    to the login page."""
     response = client.get("/", headers={"HX-Request": "true"})
+    assert response.status_code == 401 and response.headers["X-Portal-Problem"] == "session"
+    assert 'href="/login?next=/"' in response.get_data(as_text=True)
+    response = client.get("/", headers={"HX-Request": "true", "HX-Boosted": "true"})
     assert response.status_code == 401
     assert response.headers["HX-Redirect"].startswith("/login")
 

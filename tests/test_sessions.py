@@ -101,7 +101,7 @@ def test_logging_out_on_one_device_leaves_the_others(app):
     assert [r.device for r in records(parent)] == ["Chrome op Windows"]
 
 
-def test_the_session_record_holds_only_a_hash_a_label_and_two_times(app):
+def test_the_session_record_holds_only_a_hash_a_label_two_times_and_kept(app):
     parent = ParentFactory()
     client = device(app, parent, CHROME_WINDOWS)
     secret = client.get_cookie("session")  # signed, readable by its owner
@@ -109,7 +109,8 @@ def test_the_session_record_holds_only_a_hash_a_label_and_two_times(app):
     assert record.device == "Chrome op Windows"
     assert len(record.token_hash) == 64 and record.created_at == record.last_seen_at
     assert {c.name for c in LoginSession.__table__.columns} == {
-        "id", "user_id", "token_hash", "device", "created_at", "last_seen_at"}
+        "id", "user_id", "token_hash", "device", "created_at", "last_seen_at", "kept"}
+    assert record.kept is False  # "Ingelogd blijven" was not ticked (tests/test_sessions_kept.py)
     assert record.token_hash not in secret.value
 
 
@@ -291,12 +292,14 @@ def test_activity_does_not_extend_the_absolute_lifetime(app):
     assert logged_out(client)
 
 
-def test_htmx_requests_of_an_ended_session_get_401_with_the_login_page(app):
+def test_htmx_requests_of_an_ended_session_get_401_with_why_and_a_login_link(app):
     parent = ParentFactory()
     client = login_client(app, parent)
     set_times(records(parent)[0].id, last_seen_at=utcnow() - timedelta(hours=3))
-    response = client.get("/", headers={"HX-Request": "true"})
-    assert response.status_code == 401 and response.headers["HX-Redirect"].startswith("/login")
+    response = client.get("/", headers={"HX-Request": "true", "HX-Current-URL": "http://localhost/berichten"})
+    assert response.status_code == 401 and response.headers["X-Portal-Problem"] == "session"
+    assert "automatisch uitgelogd omdat u een tijd niets in het portaal heeft gedaan" in text_of(response)
+    assert 'href="/login?next=/berichten"' in text_of(response)
 
 
 def test_last_seen_is_written_at_most_every_few_minutes(app):

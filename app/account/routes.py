@@ -268,7 +268,8 @@ def password():
 def sessions_page():
     return render_page("account/sessions.html", tab="apparaten", login_sessions=sessions.active_for(current_user),
                        current_id=sessions.current().id, idle_text=duration_nl(sessions.idle_limit()),
-                       max_text=duration_nl(sessions.max_lifetime()))
+                       max_text=duration_nl(sessions.max_lifetime()), ends_at=sessions.ends_at,
+                       keep_text=duration_nl(sessions.keep_lifetime()) if sessions.may_keep(current_user) else None)
 
 
 @bp.post("/apparaten/<int:session_id>/uitloggen")

@@ -1,5 +1,5 @@
 """Login, activation and password forms. Every message is Dutch."""
-from wtforms import EmailField, HiddenField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from app.email_address import EmailAddress
@@ -19,6 +19,8 @@ class LoginForm(PortalForm):
         validators=[DataRequired("Vul uw wachtwoord in.")],
         render_kw={"autocomplete": "current-password"},
     )
+    # "Ingelogd blijven": honoured for parents only (app/auth/sessions.py).
+    keep = BooleanField("Ingelogd blijven")
     next = HiddenField()
 
 

@@ -1,33 +1,22 @@
 """Login, logout, activation, forgotten password. Views are thin; logic is in services."""
-from urllib.parse import urlsplit
-
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.auth import bp, services, sessions
 from app.auth.forms import LoginForm, NewPasswordForm, ResetRequestForm
+from app.auth.next_url import safe_next
 from app.auth.tokens import TOKEN_MESSAGES
 from app.extensions import limiter, submitted_login_name
+from app.formatting import duration_nl
 
 LOGIN_FAILED = "Gebruikersnaam of wachtwoord onjuist."
 ALREADY_ACTIVATED = "Dit account is al geactiveerd. Log in met uw gebruikersnaam en wachtwoord."
 ACTIVATION_REPLACED = ("Deze activatielink is niet meer geldig: de school heeft u daarna een nieuwe "
                        "activatielink gestuurd. Gebruik de link uit de nieuwste e-mail over uw account. "
                        "Kunt u die niet vinden? Vraag de school om een nieuwe activatielink.")
+STAFF_NOT_KEPT = ("U bent ingelogd. Ingelogd blijven kan alleen voor ouders: medewerkers van de school worden "
+                  "uiterlijk {hours} na het inloggen automatisch uitgelogd.")
 ACTIVATION_EXPIRED = "Deze activatielink is verlopen. Neem contact op met de school voor een nieuwe activatielink."
-
-
-def safe_next(target):
-    """Only a path on this site: no scheme, no host, no protocol-relative tricks."""
-    if not target:
-        return None
-    target = target.strip()
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
 
 
 def _address_limit():
@@ -72,10 +61,13 @@ def login():
             error = LOGIN_FAILED
         else:
             target = safe_next(form.next.data) or url_for("home.index")
-            sessions.start(user)  # a new session and cookie on login (no fixation)
+            record = sessions.start(user, keep=form.keep.data)  # a new session and cookie (no fixation)
+            if form.keep.data and not record.kept:
+                flash(STAFF_NOT_KEPT.format(hours=duration_nl(sessions.max_lifetime())), "info")
             return redirect(target)
     status = 200 if request.method == "GET" or not (error or form.errors) else 422
-    return render_template("auth/login.html", form=form, error=error), status
+    return render_template("auth/login.html", form=form, error=error,
+                           keep_text=duration_nl(sessions.keep_lifetime())), status
 
 
 @bp.post("/uitloggen")

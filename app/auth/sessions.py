@@ -16,8 +16,12 @@ it does not raise the page cache's generation (app/pagecache.py) and empty every
 process's cache. No cached page shows it. A cached page carries the moment its session
 ends (`g.page_cache_until`) and is not served after it.
 
-"Ingelogd blijven" (later) fits this record: a flag on it for a longer absolute lifetime
-and no idle limit, and a permanent cookie for that session only.
+"Ingelogd blijven" is a flag on the same record (`kept`, parents only): such a session
+lives SESSION_KEEP_DAYS from the login (activity does not extend it either), with no idle
+limit, and only its cookie is permanent (it outlives closing the browser). Everything that
+ends sessions ends kept ones alike: logging out, the list, "Uitloggen op alle apparaten",
+a password change or reset, a deactivation. Staff are never kept: they reach many
+families' data, often from a shared school computer, and a school day fits in one login.
 """
 import hashlib
 import logging
@@ -27,7 +31,7 @@ from datetime import timedelta, timezone
 
 from flask import current_app, g, request, session
 from flask_login import login_user, logout_user
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -37,12 +41,14 @@ from app.models import LoginSession, User
 
 log = logging.getLogger(__name__)
 
-# Why a session ended by itself, as the login page says it.
-ENDED_MESSAGES = {
-    "idle": "U bent automatisch uitgelogd omdat u een tijd niets in het portaal heeft gedaan. "
-            "Log opnieuw in.",
-    "max": "U bent voor uw veiligheid automatisch uitgelogd, omdat u al lang was ingelogd. Log opnieuw in.",
+# Why a session ended by itself: the login page says it, and so does the message of an
+# inline (htmx) action that came too late (app/auth/expired.py).
+ENDED_REASONS = {
+    "idle": "U bent automatisch uitgelogd omdat u een tijd niets in het portaal heeft gedaan.",
+    "max": "U bent voor uw veiligheid automatisch uitgelogd, omdat u al lang was ingelogd.",
+    "kept": "U bent automatisch uitgelogd: de tijd dat u ingelogd bleef, is voorbij.",
 }
+ENDED_MESSAGES = {reason: f"{text} Log opnieuw in." for reason, text in ENDED_REASONS.items()}
 
 
 def now():
@@ -62,6 +68,15 @@ def max_lifetime():
     return timedelta(hours=current_app.config["SESSION_MAX_HOURS"])
 
 
+def keep_lifetime():
+    return timedelta(days=current_app.config["SESSION_KEEP_DAYS"])
+
+
+def may_keep(user):
+    """Only parents may stay logged in (see the module's docstring)."""
+    return user.is_parent
+
+
 def seen_every():
     """How stale "last seen" may get: 5 minutes, or less for a short idle limit. So the idle
     limit is kept to within this much (plus the page cache's minute)."""
@@ -69,8 +84,10 @@ def seen_every():
 
 
 def ended_reason(record, at=None):
-    """None while the session lives; "idle" or "max" once it has ended by itself."""
+    """None while the session lives; "idle", "max" or "kept" once it has ended by itself."""
     at = at or now()
+    if record.kept:
+        return "kept" if at >= record.created_at + keep_lifetime() else None
     if at >= record.created_at + max_lifetime():
         return "max"
     if at >= record.last_seen_at + idle_limit():
@@ -80,29 +97,38 @@ def ended_reason(record, at=None):
 
 def ends_at(record):
     """The moment this session ends if nothing more happens (naive UTC)."""
+    if record.kept:
+        return record.created_at + keep_lifetime()
     return min(record.created_at + max_lifetime(), record.last_seen_at + idle_limit())
 
 
 def _ended_clause(at):
-    return or_(LoginSession.created_at <= at - max_lifetime(), LoginSession.last_seen_at <= at - idle_limit())
+    ordinary = or_(LoginSession.created_at <= at - max_lifetime(), LoginSession.last_seen_at <= at - idle_limit())
+    return or_(and_(LoginSession.kept.is_(False), ordinary),
+               and_(LoginSession.kept.is_(True), LoginSession.created_at <= at - keep_lifetime()))
 
 
 # --- starting and loading ------------------------------------------------------------------
 
-def start(user):
+def start(user, keep=False):
     """Log `user` in on this browser: a fresh cookie (no fixation) and a new record; the
-    user's own sessions that ended by themselves are cleared away. Commits."""
+    user's own sessions that ended by themselves are cleared away. `keep`: "Ingelogd
+    blijven", honoured for a parent only (the record says whether it was). Commits."""
     at = now()
     user_id = user.id
+    kept = bool(keep) and may_keep(user)
     secret = secrets.token_urlsafe(32)
     db.session.execute(delete(LoginSession).where(LoginSession.user_id == user_id, _ended_clause(at)))
     record = LoginSession(user_id=user_id, token_hash=_digest(secret),
                           device=device_label(request.headers.get("User-Agent", "")),
-                          created_at=at, last_seen_at=at)
+                          created_at=at, last_seen_at=at, kept=kept)
     db.session.add(record)
     user.last_login_at = at
     db.session.commit()
     session.clear()
+    # Kept: a cookie with an expiry (PERMANENT_SESSION_LIFETIME), else one that ends with
+    # the browser. The record decides either way.
+    session.permanent = kept
     user.login_session_cookie = f"{user_id}:{secret}"
     login_user(user)
     g.login_session = record

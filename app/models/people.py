@@ -255,5 +255,7 @@ class LoginSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # Updated at most every few minutes (not on every request): see app/auth/sessions.py.
     last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # "Ingelogd blijven" (parents only): SESSION_KEEP_DAYS from the login, no idle limit.
+    kept: Mapped[bool] = mapped_column(Boolean, default=False)
 
     user: Mapped[User] = relationship()

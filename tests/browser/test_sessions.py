@@ -5,7 +5,7 @@ import re
 import pytest
 
 from tests.browser.conftest import NARROW, WIDE, assert_accessible, assert_fits, login
-from tests.factories import ParentFactory
+from tests.factories import PASSWORD, ParentFactory
 
 IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
           "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1")
@@ -82,3 +82,36 @@ def test_logging_out_on_all_devices(devices):
     phone.goto("/account/apparaten")
     assert "/login" in phone.url
     assert_fits(phone)
+
+
+def test_staying_logged_in_on_a_phone(devices, app):
+    """"Ingelogd blijven" on the phone: a cookie with an expiry (it outlives the browser), the
+    list says until when; the login form with the choice on a phone passes axe-core."""
+    phone, laptop = devices
+    parent = ParentFactory()
+    app.config["PRETEND_NOW"] = "2026-01-05 09:00"
+    phone.goto("/login")
+    keep = phone.get_by_role("checkbox", name="Ingelogd blijven")
+    assert not keep.is_checked()
+    assert "u blijft dan 30 dagen ingelogd, ook als u de browser sluit" in keep.evaluate(
+        "box => document.getElementById(box.getAttribute('aria-describedby')).textContent")
+    assert_fits(phone)
+    assert_accessible(phone)
+    phone.get_by_label("Gebruikersnaam").fill(parent.login_name)
+    phone.get_by_label("Wachtwoord", exact=True).fill(PASSWORD)
+    keep.check()
+    phone.get_by_role("button", name="Inloggen").click()
+    phone.wait_for_url(lambda url: "/login" not in url)
+    (cookie,) = [c for c in phone.context.cookies() if c["name"] == "session"]
+    assert cookie["expires"] > 0 and cookie["httpOnly"]  # not a cookie that ends with the browser
+    login(laptop, parent)
+    (laptop_cookie,) = [c for c in laptop.context.cookies() if c["name"] == "session"]
+    assert laptop_cookie["expires"] == -1
+
+    app.config["PRETEND_NOW"] = "2026-02-03 09:00"  # 29 days later, the phone is still logged in
+    phone.goto("/account/apparaten")
+    assert "/login" not in phone.url
+    this_device = phone.locator('.session-list > li[aria-current="true"]')
+    assert "Blijft ingelogd tot woensdag 4 februari 2026 09:00" in " ".join(this_device.inner_text().split())
+    assert_fits(phone)
+    assert_accessible(phone)

@@ -34,10 +34,128 @@
     }
   }, true);
 
+  setupProblems();
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", setupMenu);
   } else {
     setupMenu();
   }
   window.Portal = window.Portal || {};
+
+  /* An htmx request that fails (an ended session, a stale page, a server error, no network)
+     is never silent: one message in a live region next to the control, with the focus on
+     it, and a switch or choice goes back to what is stored. The server's message (marked
+     X-Portal-Problem, app/htmx.py) says why and links on (log in again, reload); without
+     one (a proxy's error page, no answer at all) the message is made here. An element may
+     name what failed in its own words: data-failed="Uw reactie is niet verstuurd." */
+  var FALLBACK = {
+    network: "Het portaal is niet bereikbaar. Controleer uw internetverbinding en probeer het opnieuw.",
+    timeout: "Het portaal reageert niet. Probeer het over een paar minuten opnieuw.",
+    error: "Er ging iets mis. Probeer het later nog eens.",
+    session: "U bent niet meer ingelogd. Log opnieuw in; daarna komt u terug op deze pagina."
+  };
+  var KEPT_TEXT = "Uw tekst staat nog in het invulvak: kopieer die eerst als u hem wilt bewaren.";
+
+  function paragraph(className, content) {
+    var p = document.createElement("p");
+    p.className = className;
+    if (content) p.appendChild(content);
+    return p;
+  }
+
+  function fallbackMessage(kind, changing) {
+    var box = document.createDocumentFragment();
+    var text = paragraph("problem-text");
+    if (changing) {
+      var headline = document.createElement("strong");
+      headline.className = "problem-headline";
+      headline.textContent = "Niet opgeslagen.";
+      text.appendChild(headline);
+      text.appendChild(document.createTextNode(" "));
+    }
+    text.appendChild(document.createTextNode(FALLBACK[kind]));
+    box.appendChild(text);
+    if (kind === "session") {
+      var link = document.createElement("a");
+      link.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
+      link.textContent = "Opnieuw inloggen";
+      box.appendChild(paragraph("problem-action", link));
+    }
+    return box;
+  }
+
+  // Where the message goes: in the row or group of the control that was used (a switch's
+  // row, a slot, a set of choices), else at the top of the form, else after the element.
+  function placeProblem(box, elt, control) {
+    var from = control && control !== elt && elt.contains(control) ? control : elt;
+    var row = from.closest("li, fieldset");
+    if (row && (elt.contains(row) || row.contains(elt))) {
+      row.appendChild(box);
+    } else if (elt.tagName === "FORM") {
+      elt.insertBefore(box, elt.firstChild);
+    } else {
+      elt.parentNode.insertBefore(box, elt.nextSibling);
+    }
+  }
+
+  // Back to the stored state: the server rendered it as the default of every control.
+  function restoreStored(elt) {
+    elt.querySelectorAll("input[type=checkbox], input[type=radio]").forEach(function (input) {
+      input.checked = input.defaultChecked;
+    });
+    elt.querySelectorAll("select").forEach(function (select) {
+      Array.prototype.forEach.call(select.options, function (option) { option.selected = option.defaultSelected; });
+    });
+  }
+
+  function problemsOf(elt) {
+    return Array.prototype.filter.call(document.querySelectorAll(".inline-problem"), function (box) {
+      return !box.portalOwner || box.portalOwner === elt || !box.portalOwner.isConnected;
+    });
+  }
+
+  function showProblem(detail, kind) {
+    var elt = detail.elt;
+    if (!elt || !elt.isConnected) return;
+    var config = detail.requestConfig || {};
+    var changing = (config.verb || "get").toLowerCase() !== "get";
+    var xhr = detail.xhr;
+    var marked = xhr && xhr.getResponseHeader && xhr.getResponseHeader("X-Portal-Problem");
+    var box = document.createElement("div");
+    box.className = "inline-problem";
+    box.setAttribute("role", "alert");
+    box.setAttribute("tabindex", "-1");
+    if (marked) {
+      box.innerHTML = xhr.responseText;
+      kind = marked;
+    } else {
+      if (kind === "error" && xhr && xhr.status === 401) kind = "session";
+      box.appendChild(fallbackMessage(kind, changing));
+    }
+    var failed = elt.closest("[data-failed]");
+    var headline = box.querySelector(".problem-headline");
+    if (failed && headline) headline.textContent = failed.getAttribute("data-failed");
+    var typed = Array.prototype.some.call(elt.querySelectorAll("textarea"), function (area) { return area.value.trim(); });
+    var action = box.querySelector(".problem-action");
+    // The link leaves the page: first say that the typed text is still there to copy.
+    if (typed && action) box.insertBefore(paragraph("problem-kept", document.createTextNode(KEPT_TEXT)), action);
+    if (changing) restoreStored(elt);
+    var old = problemsOf(elt);
+    // A poll that keeps failing the same way does not pull the focus every few seconds.
+    if (old.length === 1 && old[0].innerHTML === box.innerHTML) return;
+    old.forEach(function (item) { item.remove(); });
+    box.portalOwner = elt;
+    placeProblem(box, elt, config.triggeringEvent && config.triggeringEvent.target);
+    box.focus();
+  }
+
+  function setupProblems() {
+    document.addEventListener("htmx:responseError", function (event) { showProblem(event.detail, "error"); });
+    document.addEventListener("htmx:sendError", function (event) { showProblem(event.detail, "network"); });
+    document.addEventListener("htmx:timeout", function (event) { showProblem(event.detail, "timeout"); });
+    // Once the action works, its message goes (a swap of the form takes it along anyway).
+    document.addEventListener("htmx:afterRequest", function (event) {
+      if (event.detail.successful) problemsOf(event.detail.elt).forEach(function (box) { box.remove(); });
+    });
+  }
 })();
