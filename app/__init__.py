@@ -126,12 +126,12 @@ def _configure_login(app):
 def _register_blueprints(app):
     """One package per menu item: `bp` for the parents' side, `staff_bp` for its Beheer pages."""
     from app import (
-        absence, account, admin, agenda, albums, auth, children, consent, documents, groups, home, meetings,
-        messages, news, notifications, staff,
+        absence, account, admin, agenda, albums, auth, children, consent, conversations, documents, groups, home,
+        meetings, messages, news, notifications, staff,
     )
 
     for module in (auth, home, account, staff, children, consent, groups, news, agenda, documents, messages,
-                   albums, meetings, absence, notifications, admin):
+                   conversations, albums, meetings, absence, notifications, admin):
         # The views register on the package's blueprints when imported; only the factory
         # imports them (the architecture contracts check that nothing else does).
         for views in ("routes", "staff_routes"):
@@ -150,6 +150,7 @@ def _register_notification_kinds():
     from app.absence import mail as _absence  # noqa: F401
     from app.albums import mail as _albums  # noqa: F401
     from app.consent import mail as _consent  # noqa: F401
+    from app.conversations import mail as _conversations  # noqa: F401
     from app.meetings import mail as _meetings  # noqa: F401
     from app.messages import mail as _messages  # noqa: F401
     from app.news import mail as _news  # noqa: F401

@@ -19,6 +19,8 @@ FIELD_LABELS = {
     "absence": "afwezigheid", "reason": "reden", "note": "toelichting", "start_date": "eerste dag",
     "end_date": "laatste dag", "part": "dagdeel", "excused": "geoorloofd", "leave": "verlof",
     "decision": "besluit", "statement": "verklaring",
+    # Gesprekken (subject "child": the pupil the conversation is about)
+    "conversation": "gesprek", "attachment": "bijlage",
 }
 
 

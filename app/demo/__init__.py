@@ -9,7 +9,8 @@ import random
 from app.extensions import db
 
 # Order matters: later steps use what earlier ones made.
-STEPS = ["people", "profiles", "content", "messages_albums", "meetings", "admin", "consent", "absence"]
+STEPS = ["people", "profiles", "content", "messages_albums", "meetings", "admin", "consent", "absence",
+         "conversations"]
 
 DEMO_PASSWORD = "Demo!2026"
 

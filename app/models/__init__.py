@@ -22,6 +22,7 @@ from app.models.messages import *  # noqa: F401,F403,E402
 from app.models.albums import *  # noqa: F401,F403,E402
 from app.models.consent import *  # noqa: F401,F403,E402
 from app.models.absence import *  # noqa: F401,F403,E402
+from app.models.conversations import *  # noqa: F401,F403,E402
 from app.models.meetings import *  # noqa: F401,F403,E402
 from app.models.notifications import *  # noqa: F401,F403,E402
 from app.models.admin import *  # noqa: F401,F403,E402

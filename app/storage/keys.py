@@ -2,7 +2,8 @@
 (app/storage/references.py) know what each table refers to."""
 
 IMAGES, DOCUMENTS, STATEMENTS, IMPORTS = "images/", "documents/", "statements/", "imports/"
-PREFIXES = (IMAGES, DOCUMENTS, STATEMENTS, IMPORTS)
+CONVERSATIONS = "conversations/"  # attachments of Gesprekken
+PREFIXES = (IMAGES, DOCUMENTS, STATEMENTS, IMPORTS, CONVERSATIONS)
 
 
 def image_key(stem, extension, thumb=False):
@@ -16,6 +17,11 @@ def document_key(stored_name):
 
 def statement_key(stored_name):
     return STATEMENTS + stored_name
+
+
+def conversation_key(stored_name):
+    """An attachment of a message in Gesprekken (app/conversations/attachments.py)."""
+    return CONVERSATIONS + stored_name
 
 
 def import_key(token):

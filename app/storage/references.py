@@ -2,7 +2,7 @@
 (`flask storage check`, and after a restore) and the daily sweep of objects no row refers to.
 
 Rows with objects: StoredImage (the image and its thumbnail), Document (stored_name),
-LeaveRequest (statement_stored). The CSV import's held file (imports/) is referred to by an
+LeaveRequest (statement_stored), ConversationMessage (attachment_stored). The CSV import's held file (imports/) is referred to by an
 office session only, for a day at most.
 """
 import logging
@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.storage.backend import get_storage
 from app.storage.base import StorageError
-from app.storage.keys import PREFIXES, document_key, image_key, statement_key
+from app.storage.keys import PREFIXES, conversation_key, document_key, image_key, statement_key
 
 log = logging.getLogger(__name__)
 SWEEP_AFTER = timedelta(days=1)
@@ -21,7 +21,7 @@ SWEEP_AFTER = timedelta(days=1)
 
 def expected_objects():
     """{key: what refers to it} for every row that has an object."""
-    from app.models import Document, LeaveRequest, StoredImage
+    from app.models import ConversationMessage, Document, LeaveRequest, StoredImage
 
     expected = {}
     for row in db.session.execute(select(StoredImage.id, StoredImage.purpose, StoredImage.stem,
@@ -34,6 +34,9 @@ def expected_objects():
     for row in db.session.execute(select(LeaveRequest.id, LeaveRequest.statement_stored)
                                   .where(LeaveRequest.statement_stored.is_not(None))):
         expected[statement_key(row.statement_stored)] = f"verlofaanvraag #{row.id} (verklaring)"
+    for row in db.session.execute(select(ConversationMessage.id, ConversationMessage.attachment_stored)
+                                  .where(ConversationMessage.attachment_stored.is_not(None))):
+        expected[conversation_key(row.attachment_stored)] = f"bericht #{row.id} in een gesprek (bijlage)"
     return expected
 
 

@@ -29,7 +29,7 @@ exports themselves, other families or their children.
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import JSON, Enum, String, Text, and_, select
+from sqlalchemy import JSON, Enum, String, Text, and_, or_, select
 
 from app.extensions import db
 from app.models import Child, Guardianship, User
@@ -37,6 +37,12 @@ from app.models import Child, Guardianship, User
 SECRET = re.compile(r"hash|token|password|secret", re.IGNORECASE)
 # The exports themselves are no data about the person (and would hold the previous export).
 LEFT_OUT_TABLES = {"data_exports"}
+# Rows of a child's table that another guardian must not get: a conversation the other
+# parent marked "alleen voor mij" (separated parents). {table: (table, viewer id) -> WHERE}.
+VIEWER_ROWS = {"conversations": lambda table, viewer: or_(table.c.private.is_(False), table.c.parent_id == viewer)}
+# Tables that belong to their parent row though they name people: the messages of a
+# conversation (a staff member's answers too) are the conversation.
+WITH_PARENT_ROW = {"conversation_messages"}
 
 
 @dataclass
@@ -115,7 +121,7 @@ def _one_level_further(tables):
         if not ids:
             continue
         for table, column, ondelete in _foreign_keys_to(source):
-            if ondelete == "CASCADE" and not _points_at_people(table):
+            if ondelete == "CASCADE" and (table.name in WITH_PARENT_ROW or not _points_at_people(table)):
                 _add(found, table, _select(table, column.in_(ids)))
     for name, rows in found.items():
         _add(tables, db.metadata.tables[name], rows)
@@ -142,13 +148,17 @@ def _linked_records(tables, owner):
                 _add(tables, target, _select(target, fk.column.in_(ids)))
 
 
-def _part(target, owner_id, subject_type, only_cascade):
-    """The rows of every table pointing at `target` (users or children) with owner_id."""
+def _part(target, owner_id, subject_type, only_cascade, viewer_id):
+    """The rows of every table pointing at `target` (users or children) with owner_id, as
+    `viewer_id` (the person asking) may get them (VIEWER_ROWS)."""
     part = Part(row=_select(target, target.c.id == owner_id)[0])
     for table, column, ondelete in _foreign_keys_to(target):
         if only_cascade and ondelete != "CASCADE":
             continue
-        _add(part.tables, table, _select(table, column == owner_id))
+        where = column == owner_id
+        if table.name in VIEWER_ROWS:
+            where = and_(where, VIEWER_ROWS[table.name](table, viewer_id))
+        _add(part.tables, table, _select(table, where))
     if target is Child.__table__:
         _linked_records(part.tables, target)
     for table in _subject_tables():
@@ -192,10 +202,11 @@ def user_names(ids):
 
 def collect(user):
     """Everything the portal holds about `user` and their children (see the module docstring)."""
-    person = _part(User.__table__, user.id, "user", only_cascade=True)
+    person = _part(User.__table__, user.id, "user", only_cascade=True, viewer_id=user.id)
     child_ids = db.session.scalars(
         select(Guardianship.child_id).where(Guardianship.parent_id == user.id).order_by(Guardianship.child_id)).all()
-    children = [_part(Child.__table__, child_id, "child", only_cascade=False) for child_id in child_ids]
+    children = [_part(Child.__table__, child_id, "child", only_cascade=False, viewer_id=user.id)
+                for child_id in child_ids]
     ids = set().union(*(_user_ids(part) for part in [person, *children]))
     names = user_names(ids | {user.id})
     for part in children:

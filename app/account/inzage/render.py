@@ -48,6 +48,12 @@ COLUMN_LABELS = {
     "forwarded_at": "doorgestuurd naar de leerplichtambtenaar op", "statement_name": "verklaring (bestandsnaam)",
     "statement_stored": "verklaring (opgeslagen als)", "statement_kind": "verklaring (soort)",
     "statement_mime": "verklaring (bestandstype)", "statement_size": "verklaring (bytes)",
+    # Gesprekken
+    "conversation_id": "gesprek", "with_whom": "met", "subject": "onderwerp", "private": "alleen voor mij",
+    "last_message_at": "laatste bericht", "answered_at": "beantwoord op",
+    "visible_at": "bij de school aangekomen", "reply_id": "antwoord op reactie", "attachment_name": "bijlage (bestandsnaam)",
+    "attachment_stored": "bijlage (opgeslagen als)", "attachment_kind": "bijlage (soort)",
+    "attachment_mime": "bijlage (bestandstype)", "attachment_size": "bijlage (bytes)",
 }
 
 # Stored values the page spells out, by column name or by "table.column".

@@ -1,7 +1,8 @@
 """The one place that decides which children, groups and items a user reaches.
 
 Routes get their objects through these helpers; each answers 404 when the user may not
-reach the object, so another family's IDs cannot be guessed into view.
+reach the object, so another family's IDs cannot be guessed into view. Gesprekken (which
+conversations a user reaches) are in app/access/conversations.py.
 """
 from functools import wraps
 
@@ -367,3 +368,4 @@ def leave_request_for(user, request_id, write=False):
             if any(link is None or link.read_only for link in links):
                 abort(403)
     return request_
+
