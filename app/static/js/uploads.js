@@ -130,7 +130,9 @@
     main.replaceWith(fresh);
     if (xhr.responseURL && xhr.responseURL !== location.href) history.replaceState(null, "", xhr.responseURL);
     if (window.htmx) window.htmx.process(fresh);
-    var focus = fresh.querySelector(".error-summary, .flash, [role=alert], h1") || fresh;
+    var focus = [".error-summary", ".flash", "[role=alert]", "h1"].reduce(function (found, selector) {
+      return found || fresh.querySelector(selector);
+    }, null) || fresh;
     if (!focus.hasAttribute("tabindex")) focus.setAttribute("tabindex", "-1");
     focus.focus();
   }
