@@ -79,7 +79,9 @@ def test_five_thousand_rows_run_as_a_job_with_progress_and_counts(app, office, r
     db.session.expire_all()
     assert db.session.scalar(select(func.count(Child.id))) == 5000
     assert db.session.scalar(select(func.count()).select_from(Guardianship)) == 5000
-    assert db.session.scalar(select(func.count()).select_from(AccountToken)) == 5000  # one activation link each
+    # Every new parent has an activation link (the worker may already be mailing them).
+    assert db.session.scalar(select(func.count(func.distinct(AccountToken.user_id)))
+                             .where(AccountToken.purpose == "activate")) == 5000
     assert db.session.scalar(select(func.count(User.id)).where(User.login_name.like("ouder%@example.nl"))) == 5000
 
 
