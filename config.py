@@ -78,8 +78,11 @@ class Config:
 
     # Uploads live outside static/ and are served through access-checked routes.
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
-    MAX_IMAGE_BYTES = int(os.environ.get("MAX_IMAGE_BYTES", str(10 * 1024 * 1024)))
+    # Phone photos are 3-12 MB. A photo over MAX_IMAGE_PIXELS is scaled down to it; only one
+    # over MAX_IMAGE_PIXELS_HARD (what a decompression bomb looks like) is refused.
+    MAX_IMAGE_BYTES = int(os.environ.get("MAX_IMAGE_BYTES", str(20 * 1024 * 1024)))
     MAX_IMAGE_PIXELS = int(os.environ.get("MAX_IMAGE_PIXELS", str(40_000_000)))
+    MAX_IMAGE_PIXELS_HARD = int(os.environ.get("MAX_IMAGE_PIXELS_HARD", str(80_000_000)))
     MAX_DOCUMENT_BYTES = int(os.environ.get("MAX_DOCUMENT_BYTES", str(20 * 1024 * 1024)))
     # Whole request cap: an album upload of many photos at once.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(200 * 1024 * 1024)))

@@ -11,6 +11,7 @@ import warnings
 
 from flask import current_app
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
 
 from app.extensions import db
 from app.models import StoredImage
@@ -26,10 +27,16 @@ FORMATS = {
     "WEBP": ("webp", "image/webp"),
 }
 # Phone cameras write JPEGs with extra preview frames ("MPO"); Pillow names them apart.
-# They are JPEGs to the user and are stored as plain (first-frame) JPEGs.
-FORMAT_ALIASES = {"MPO": "JPEG"}
+# They are JPEGs to the user and are stored as plain (first-frame) JPEGs. iPhones write
+# HEIC (read by pillow-heif): browsers other than Safari cannot show it, so it is stored
+# as a JPEG too.
+FORMAT_ALIASES = {"MPO": "JPEG", "HEIF": "JPEG"}
+ACCEPTED = "JPEG, PNG, WebP of HEIC (iPhone)"
+# For the file inputs: what the phone's picker offers.
+ACCEPT_ATTRIBUTE = "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif"
 TOO_MANY_PIXELS = "Deze foto heeft te veel pixels. Verklein de foto en probeer het opnieuw."
 ImageFile.LOAD_TRUNCATED_IMAGES = False
+register_heif_opener()
 
 
 def size_text(limit):
@@ -53,28 +60,52 @@ def read_limited(file_storage, limit, too_large_message):
 
 
 def _open_checked(data):
-    """Open the bytes as an image; returns (image, format) or raises UploadError."""
+    """Open the bytes as an image; returns (image, format) or raises UploadError.
+
+    A photo over MAX_IMAGE_PIXELS is scaled down to it (a phone's 48 Mpx photo is fine);
+    only one over MAX_IMAGE_PIXELS_HARD, or 20,000 pixels on a side, is refused: that is
+    what a decompression bomb looks like, and decoding it would take the memory of the
+    server. A JPEG is decoded at a reduced scale right away (Pillow's draft mode)."""
     max_pixels = current_app.config["MAX_IMAGE_PIXELS"]
+    hard_pixels = max(max_pixels, current_app.config["MAX_IMAGE_PIXELS_HARD"])
     with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        # Pillow's warning level (89 Mpx) is ours to decide; its error level (twice that) stays.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
             image = Image.open(io.BytesIO(data))
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        except Image.DecompressionBombError:
             # Pillow's own guard (a header claiming a gigantic size): the same answer as ours.
             raise UploadError(TOO_MANY_PIXELS) from None
         except (UnidentifiedImageError, OSError):
-            raise UploadError("Dit bestand is geen foto. Upload een JPEG-, PNG- of WebP-afbeelding.") from None
+            raise UploadError(f"Dit bestand is geen foto. Upload een {ACCEPTED}-afbeelding.") from None
         fmt = FORMAT_ALIASES.get(image.format, image.format)
         if fmt not in FORMATS:
-            raise UploadError("Dit bestandstype wordt niet ondersteund. Upload een JPEG-, PNG- of WebP-afbeelding.")
+            raise UploadError(f"Dit bestandstype wordt niet ondersteund. Upload een {ACCEPTED}-afbeelding.")
         width, height = image.size
-        if width * height > max_pixels or width > 20000 or height > 20000:
+        if width * height > hard_pixels or width > 20000 or height > 20000:
             raise UploadError(TOO_MANY_PIXELS)
+        if width * height > max_pixels and image.format in ("JPEG", "MPO"):
+            scale = (max_pixels / (width * height)) ** 0.5
+            image.draft("RGB", (int(width * scale), int(height * scale)))
         try:
             image.load()
         except Exception:  # noqa: BLE001 — any decoder failure means: not a usable image
             raise UploadError("Deze foto kon niet worden gelezen. Is het bestand beschadigd?") from None
-    return image, fmt
+    return _within_pixels(image, max_pixels), fmt
+
+
+def _within_pixels(image, max_pixels):
+    """The image scaled down (aspect kept) to at most `max_pixels` pixels."""
+    width, height = image.size
+    if width * height <= max_pixels:
+        return image
+    scale = (max_pixels / (width * height)) ** 0.5
+    size = (max(1, int(width * scale)), max(1, int(height * scale)))
+    resized = image.resize(size, Image.Resampling.LANCZOS)
+    resized.info = image.info  # keeps the EXIF orientation for _normalise
+    if hasattr(image, "getexif"):
+        resized.getexif().update(image.getexif())
+    return resized
 
 
 def _normalise(image, fmt):

@@ -105,7 +105,7 @@ BAD_UPLOADS = {
     "svg-named-png": (SVG, "logo.png", "image/png", "Dit bestand is geen foto"),
     "html-named-jpg": (b"<html><script>alert(1)</script></html>", "x.jpg", "image/jpeg", "Dit bestand is geen foto"),
     "decompression-bomb": (None, "bom.png", "image/png", "te veel pixels"),
-    "too-many-pixels-for-our-limit": (None, "groot.png", "image/png", "te veel pixels"),
+    "over-our-hard-limit": (None, "groot.png", "image/png", "te veel pixels"),
     "gif": (None, "animatie.gif", "image/gif", "wordt niet ondersteund"),
     "truncated-jpeg": (None, "kapot.jpg", "image/jpeg", "kon niet worden gelezen"),
     "empty": (b"", "leeg.jpg", "image/jpeg", None),
@@ -116,8 +116,8 @@ def _bad_bytes(case):
     data = BAD_UPLOADS[case][0]
     if case == "decompression-bomb":
         return bomb_png()
-    if case == "too-many-pixels-for-our-limit":
-        return bomb_png(8000, 6000)  # 48 Mpx: under Pillow's own guard, over our 40 Mpx
+    if case == "over-our-hard-limit":
+        return bomb_png(10000, 9000)  # 90 Mpx: under Pillow's own guard, over our hard 80 Mpx
     if case == "gif":
         buffer = io.BytesIO()
         Image.new("P", (10, 10)).save(buffer, "GIF")
@@ -170,8 +170,10 @@ def test_size_text_reads_well():
     assert size_text(200 * 1024) == "200 kB"
 
 
-def test_default_limit_is_ten_megabytes(app):
-    assert app.config["MAX_IMAGE_BYTES"] == 10 * 1024 * 1024
+def test_default_limits_take_phone_photos(app):
+    # A phone photo is 3-12 MB and up to 50 Mpx (scaled down above 40 Mpx, refused above 80).
+    assert app.config["MAX_IMAGE_BYTES"] == 20 * 1024 * 1024
+    assert app.config["MAX_IMAGE_PIXELS"] == 40_000_000 and app.config["MAX_IMAGE_PIXELS_HARD"] == 80_000_000
 
 
 # --- accepted uploads -----------------------------------------------------------------------

@@ -4,11 +4,16 @@ Consent is enforced here: every query a parent's page makes takes `viewer` and a
 app/privacy/consent.hidden_photo_clause (a photo with a marked pupil without albums consent
 is seen only by staff and that pupil's own parents). Staff see every photo.
 
-Uploads are all or nothing: every file goes through app/images.save_image (checked by
-content, size-limited, re-encoded without metadata, thumbnailed); when one file is refused,
-the objects already written are removed (the rollback takes them, app/storage/transaction.py)
-and nothing is stored, and the staff member gets the list of refused files with the reason
-for each. When the store itself is away, the upload stops at the first file with that message.
+Every file goes through app/images.save_image (checked by content, size-limited,
+re-encoded without metadata, thumbnailed, scaled down when it has too many pixels). A
+refused file refuses only itself: the others are kept, and the staff member gets the list
+of refused files with the reason for each (a phone's upload of 40 photos is not lost to
+one video among them). With JavaScript each photo is its own request (`add_photo`, see
+static/js/uploads.js); without, the form sends them all at once. When the store itself is
+away, the upload stops at the first file with that message and nothing is stored.
+
+The album's notice to parents is recorded once: with the album when it is created with
+photos, else with its first photo (`_announce`).
 """
 
 from sqlalchemy import exists, func, select, true
@@ -19,7 +24,7 @@ from app.albums import tags
 from app.audience import apply_audience, resolve_audience
 from app.extensions import db
 from app.images import UploadError, delete_image, save_image
-from app.models import Album, AlbumPhoto, PhotoTag
+from app.models import Album, AlbumPhoto, NotificationEvent, PhotoTag
 from app.notifications.services import record_event
 from app.pagination import Page, clamp_page
 from app.privacy.consent import hidden_photo_clause
@@ -30,11 +35,13 @@ MAX_FILES = 100
 
 
 class PhotoUploadError(Exception):
-    """Refused photos: `problems` is [(file name, Dutch reason)]."""
+    """Refused photos: `problems` is [(file name, Dutch reason)]; `unavailable` when the
+    store was away (nothing is wrong with the files)."""
 
-    def __init__(self, problems):
+    def __init__(self, problems, unavailable=False):
         super().__init__("; ".join(f"{name}: {reason}" for name, reason in problems))
         self.problems = problems
+        self.unavailable = unavailable
 
 
 def _photo_clause(viewer):
@@ -130,13 +137,18 @@ def chosen_files(files):
     return [f for f in files if f is not None and getattr(f, "filename", "")]
 
 
-def _display_name(file_storage):
+def display_name(file_storage):
+    """The file's own name (no path), shortened for a list of refused files."""
+    if file_storage is None:
+        return ""
     name = (file_storage.filename or "").replace("\\", "/").rsplit("/", 1)[-1]
     return name if len(name) <= 80 else name[:77] + "…"
 
 
 def _store_photos(files, user):
-    """Store every file or none; returns the StoredImages (pending in the session)."""
+    """Store the files that pass; returns (StoredImages pending in the session, refused
+    [(file name, reason)]). Raises PhotoUploadError when none is given or none passes, or
+    the store is away (then nothing is stored)."""
     files = chosen_files(files)
     if not files:
         raise PhotoUploadError([("", "Kies minstens één foto.")])
@@ -148,13 +160,23 @@ def _store_photos(files, user):
             stored.append(save_image(file_storage, purpose="album", uploaded_by=user))
         except StorageError as error:  # no use trying the other files
             db.session.rollback()
-            raise PhotoUploadError([("", str(error))]) from None
+            raise PhotoUploadError([("", str(error))], unavailable=True) from None
         except UploadError as error:
-            problems.append((_display_name(file_storage), str(error)))
-    if problems:
-        db.session.rollback()  # the written objects go with it
+            problems.append((display_name(file_storage), str(error)))
+    if not stored:
+        db.session.rollback()
         raise PhotoUploadError(problems)
-    return stored
+    return stored, problems
+
+
+def _announce(album, author):
+    """Record the album's notice unless it has been (one notice per album, however its
+    photos arrive: called with the album's first photos only). The caller commits."""
+    done = db.session.scalar(select(NotificationEvent.id).where(
+        NotificationEvent.kind == "album", NotificationEvent.subject_type == "album",
+        NotificationEvent.subject_id == album.id).limit(1))
+    if done is None:
+        record_event("album", "album", album.id, author)
 
 
 def _next_position(album):
@@ -162,37 +184,42 @@ def _next_position(album):
     return (highest or 0) + 1
 
 
-def create_album(author, *, title, description, event_date, school_wide, group_ids, files, child_ids=()):
-    """Create an album with its photos and record the notice (one event, once); the pupils
-    `child_ids` (of the album's groups) are marked on every photo.
+def create_album(author, *, title, description, event_date, school_wide, group_ids, files, child_ids=(),
+                 photos_follow=False):
+    """Create an album with its photos and record the notice (once); the pupils
+    `child_ids` (of the album's groups) are marked on every photo. With `photos_follow`
+    the album is made without photos (they come one by one through `add_photo`, and the
+    first of them records the notice). Returns (album, refused [(file name, reason)]).
 
     Raises AudienceError or TagRefused (both checked before any file is written) or
-    PhotoUploadError.
+    PhotoUploadError (no photo could be stored: no album either).
     """
     album = Album(title=title.strip(), description=(description or "").strip(), event_date=event_date,
                   author_id=author.id)
     apply_audience(album, author, school_wide, group_ids)
     allowed = {child.id for child in tags.pupils_in([group.id for group in album.groups], album.school_wide)}
     child_ids = tags.check_pupils(allowed, child_ids, required=False)
-    images = _store_photos(files, author)
+    images, problems = ([], []) if photos_follow else _store_photos(files, author)
     try:
         album.photos = [AlbumPhoto(image=image, position=index) for index, image in enumerate(images, 1)]
         db.session.add(album)
         db.session.flush()
         tags.add_tags(author, [photo.id for photo in album.photos], child_ids)
-        record_event("album", "album", album.id, author)
+        if images:
+            _announce(album, author)
         db.session.commit()
     except Exception:
         db.session.rollback()  # the written objects go with it
         raise
-    return album
+    return album, problems
 
 
 def add_photos(user, album, files, child_ids=()):
     """Add photos to an existing album, marking `child_ids` on each (raises TagRefused
-    before any file is written). Not mailed again: the album was announced."""
+    before any file is written). Not mailed again when the album was announced. Returns
+    (number added, refused [(file name, reason)]); PhotoUploadError when none was added."""
     child_ids = tags.check_pupils({child.id for child in tags.album_pupils(album)}, child_ids, required=False)
-    images = _store_photos(files, user)
+    images, problems = _store_photos(files, user)
     try:
         position = _next_position(album)
         photos = [AlbumPhoto(album_id=album.id, image=image, position=position + offset)
@@ -200,11 +227,20 @@ def add_photos(user, album, files, child_ids=()):
         db.session.add_all(photos)
         db.session.flush()
         tags.add_tags(user, [photo.id for photo in photos], child_ids)
+        if position == 1:  # the first photos of an album made without: now it is news
+            _announce(album, album.author or user)
         db.session.commit()
     except Exception:
         db.session.rollback()  # the written objects go with it
         raise
-    return len(images)
+    return len(images), problems
+
+
+def add_photo(user, album, file_storage, child_ids=()):
+    """One photo of an upload sent file by file (its own request, its own transaction).
+    Returns the file's display name; raises PhotoUploadError [(name, reason)] or TagRefused."""
+    add_photos(user, album, [file_storage], child_ids)
+    return display_name(file_storage)
 
 
 def update_album(user, album, *, title, description, event_date, school_wide, group_ids):

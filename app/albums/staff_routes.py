@@ -1,6 +1,11 @@
 """Fotoalbums in Beheer: create an album with many photos at once, add and remove photos,
-mark the pupils in them (on upload, for a batch of photos, or one photo at a time)."""
-from flask import abort, flash, redirect, request, url_for
+mark the pupils in them (on upload, for a batch of photos, or one photo at a time).
+
+From a phone, static/js/uploads.js sends the album's details first (`fotos_los`: the album
+is made without photos) and then each photo on its own request to `add_photo`, which
+answers JSON; without JavaScript the form sends all photos at once. Either way a refused
+file refuses only itself."""
+from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_login import current_user
 
 from app.access import managed_item_for, staff_required, taught_group_ids
@@ -10,6 +15,16 @@ from app.audience import prepare_audience, save_audience_form
 from app.htmx import htmx_redirect, is_htmx, render_page
 from app.models import Album
 from app.pagination import page_number
+
+
+def photos_added(count):
+    """ "1 foto toegevoegd", "10 foto's toegevoegd"."""
+    return f"{count} foto toegevoegd" if count == 1 else f"{count} foto's toegevoegd"
+
+
+def _flash_refused(problems):
+    if problems:
+        flash("Niet toegevoegd: " + "; ".join(f"{name} ({reason})" for name, reason in problems), "error")
 
 
 @staff_bp.get("")
@@ -25,18 +40,25 @@ def create():
     form = AlbumForm()
     prepare_audience(form, current_user)
     problems = []
+    photos_follow = request.form.get("fotos_los") == "1"
     # No photo is written unless the form and its audience both pass.
     try:
-        album = save_audience_form(form, current_user, lambda **audience: services.create_album(
+        created = save_audience_form(form, current_user, lambda **audience: services.create_album(
             current_user, title=form.title.data, description=form.description.data,
             event_date=form.event_date.data, files=request.files.getlist(form.photos.name),
-            child_ids=form.children.data, **audience), field_errors={tags.TagRefused: form.children})
+            child_ids=form.children.data, photos_follow=photos_follow, **audience),
+            field_errors={tags.TagRefused: form.children})
     except services.PhotoUploadError as error:
         problems = error.problems
     else:
-        if album is not None:
-            flash(f"Het album is aangemaakt met {len(album.photos)} foto's. Ouders krijgen er bericht van.",
+        if created is not None:
+            album, refused = created
+            if photos_follow:  # the photos come one by one (static/js/uploads.js)
+                return jsonify(upload_url=url_for("staff_albums.add_photo", album_id=album.id),
+                               album_url=url_for("staff_albums.show", album_id=album.id)), 201
+            flash(f"Het album is aangemaakt: {photos_added(len(album.photos))}. Ouders krijgen er bericht van.",
                   "success")
+            _flash_refused(refused)
             return redirect(url_for("staff_albums.show", album_id=album.id))
     status = 422 if form.is_submitted() else 200
     pupils = tags.pupils_in(taught_group_ids(current_user))
@@ -67,17 +89,39 @@ def add_photos(album_id):
     problems = []
     if form.validate_on_submit():
         try:
-            added = services.add_photos(current_user, album, request.files.getlist(form.photos.name),
-                                        child_ids=form.children.data)
+            added, refused = services.add_photos(current_user, album, request.files.getlist(form.photos.name),
+                                                 child_ids=form.children.data)
         except services.PhotoUploadError as error:
             problems = error.problems
         except tags.TagRefused as error:
             form.children.errors = [str(error)]
         else:
-            flash(f"{added} foto('s) toegevoegd.", "success")
+            flash(f"{photos_added(added)}.", "success")
+            _flash_refused(refused)
             return redirect(url_for("staff_albums.show", album_id=album.id))
     album = managed_item_for(current_user, Album, album_id)  # reloaded after a rollback
     return _show(album, form, problems, status=422)
+
+
+@staff_bp.post("/<int:album_id>/foto")
+@staff_required
+def add_photo(album_id):
+    """One photo of an upload sent file by file: JSON with the file's name, and the reason
+    when it is refused (422; 503 when the store is away). Access and CSRF as for any form."""
+    album = managed_item_for(current_user, Album, album_id)
+    form = PhotosForm()
+    if not form.validate_on_submit():
+        return jsonify(error="Het formulier is verlopen. Laad de pagina opnieuw en probeer het nog eens."), 400
+    file_storage = request.files.get("photo")
+    try:
+        name = services.add_photo(current_user, album, file_storage, child_ids=form.children.data)
+    except services.PhotoUploadError as error:
+        name, reason = error.problems[0]
+        status = 503 if error.unavailable else 422
+        return jsonify(name=name or services.display_name(file_storage), error=reason), status
+    except tags.TagRefused as error:
+        return jsonify(name=services.display_name(file_storage), error=str(error)), 422
+    return jsonify(name=name), 201
 
 
 @staff_bp.route("/<int:album_id>/wijzigen", methods=["GET", "POST"])

@@ -129,13 +129,14 @@ def queue_resting():
     return time.monotonic() < _down_until
 
 
-def enqueue(func, *args, queue="mail", retry=True, **kwargs):
+def enqueue(func, *args, queue="mail", retry=True, job_options=None, **kwargs):
     """Run `func` (a function or its dotted path) in the background, or inline without
     Redis. Call after commit. RQ takes a dotted path as it is; inline it is imported here.
 
     Never raises. True: queued (or run inline, without REDIS_URL). False: Redis did not
     answer and nothing ran; the caller's durable record waits for the minute tick, or the
-    caller refuses with QueueUnavailable (see the module docstring)."""
+    caller refuses with QueueUnavailable (see the module docstring). `job_options` go to
+    RQ as they are (job_id, job_timeout, result_ttl: a long job whose progress is shown)."""
     global _down_until
     if not current_app.config.get("REDIS_URL"):
         _run_inline(func, args, kwargs)
@@ -150,7 +151,7 @@ def enqueue(func, *args, queue="mail", retry=True, **kwargs):
 
     # The description is what RQ logs for the job: its name, never its arguments (a link's
     # token, a typed login name).
-    options = {"meta": {"request_id": current_request_id()}, "description": _name(func)}
+    options = {"meta": {"request_id": current_request_id()}, "description": _name(func), **(job_options or {})}
     if retry:
         # A failing mail server means retries with backoff, nothing lost.
         options["retry"] = Retry(max=6, interval=[10, 30, 120, 600, 1800, 3600])

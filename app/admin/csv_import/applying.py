@@ -22,19 +22,39 @@ class Result:
     skipped_rows: int = 0
 
 
-def apply_plan(plan, actor, skip_bad_rows=False):
-    """Carry out the plan in one transaction; then enqueue the activation mails. Returns Result."""
+class _Progress:
+    """Counts the pupils, accounts and links written, for `report(done, total)` (the import
+    job shows it to the office); reported every REPORT_EVERY and at the end."""
+
+    REPORT_EVERY = 100
+
+    def __init__(self, plan, report):
+        self.total = (len(plan.new_children) + len(plan.changed_children) + len(plan.new_parents)
+                      + len(plan.filled_parents) + len(plan.new_guardianships) + len(plan.changed_guardianships))
+        self.done = 0
+        self.report = report
+
+    def step(self, count=1):
+        before, self.done = self.done, self.done + count
+        if self.report and (self.done // self.REPORT_EVERY != before // self.REPORT_EVERY or self.done == self.total):
+            self.report(self.done, self.total)
+
+
+def apply_plan(plan, actor, skip_bad_rows=False, report=None):
+    """Carry out the plan in one transaction; then enqueue the activation mails. Returns Result.
+    `report(done, total)` hears how far it is (nothing is committed before the end)."""
     from app.admin.services import ServiceError, mail_activation
 
     if plan.bad_rows and not skip_bad_rows:
         raise ServiceError(BAD_ROWS_MESSAGE)
     result = Result(skipped_rows=len(plan.bad_rows))
+    progress = _Progress(plan, report)
     try:
-        by_number = _create_children(plan, actor)
-        _change_children(plan, actor, by_number)
-        accounts, activations = _create_parents(plan, actor)
-        _fill_parents(plan, actor)
-        _link_parents(plan, actor, by_number, accounts)
+        by_number = _create_children(plan, actor, progress)
+        _change_children(plan, actor, by_number, progress)
+        accounts, activations = _create_parents(plan, actor, progress)
+        _fill_parents(plan, actor, progress)
+        _link_parents(plan, actor, by_number, accounts, progress)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -49,7 +69,7 @@ def apply_plan(plan, actor, skip_bad_rows=False):
     return result
 
 
-def _create_children(plan, actor):
+def _create_children(plan, actor, progress):
     """The new pupils; returns {student number: pupil} (the changed ones are added later)."""
     by_number = {}
     for row, values in plan.new_children:
@@ -62,10 +82,11 @@ def _create_children(plan, actor):
         child = by_number[row.clean["student_number"]]
         record_change(actor, "child", child.id, "aangemaakt (import)",
                       ["student_number"] + [k for k, v in values.items() if v])
+        progress.step()
     return by_number
 
 
-def _change_children(plan, actor, by_number):
+def _change_children(plan, actor, by_number, progress):
     for row, child, diff in plan.changed_children:
         for key, (_, new) in diff.items():
             if key == "group":
@@ -74,9 +95,10 @@ def _change_children(plan, actor, by_number):
                 setattr(child, key, new)
         by_number[child.student_number] = child
         record_change(actor, "child", child.id, "gewijzigd (import)", list(diff))
+        progress.step()
 
 
-def _create_parents(plan, actor):
+def _create_parents(plan, actor, progress):
     """The new parent accounts: ({login: user}, [their recorded activation mails])."""
     from app.admin.services import new_account
 
@@ -89,17 +111,19 @@ def _create_parents(plan, actor):
         activations.append(mail)
         record_change(actor, "user", user.id, "account aangemaakt (import)",
                       ["login_name", "email", "first_name", "last_name"] + (["phone_mobile"] if parent["phone"] else []))
+        progress.step()
     return accounts, activations
 
 
-def _fill_parents(plan, actor):
+def _fill_parents(plan, actor, progress):
     for user, fill in plan.filled_parents:
         for key, value in fill.items():
             setattr(user, key, value)
         record_change(actor, "user", user.id, "aangevuld (import)", list(fill))
+        progress.step()
 
 
-def _link_parents(plan, actor, by_number, accounts):
+def _link_parents(plan, actor, by_number, accounts, progress):
     """The new links (pupils and parents the plan did not touch are loaded here) and the
     changed read-only flags."""
     numbers_needed = [number for _, number, _ in plan.new_guardianships if number not in by_number]
@@ -112,7 +136,9 @@ def _link_parents(plan, actor, by_number, accounts):
         parent, child = accounts[login], by_number[number]
         db.session.add(Guardianship(parent_id=parent.id, child_id=child.id, read_only=read_only))
         record_change(actor, "child", child.id, "ouder gekoppeld (import)", ["guardianship"])
+        progress.step()
     for link, read_only in plan.changed_guardianships:
         link.read_only = read_only
         record_change(actor, "user", link.parent_id, "alleen lezen " + ("aan" if read_only else "uit") + " (import)",
                       ["read_only"])
+        progress.step()

@@ -2,7 +2,7 @@
 import secrets
 from pathlib import Path
 
-from flask import flash, redirect, render_template, request, send_file, session, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, session, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -10,11 +10,14 @@ from wtforms import SelectChoice
 
 from app.access import admin_required
 from app.admin import csv_import, staff_bp
+from app.admin.csv_import import job as import_job
 from app.admin.forms import ImportCommitForm, ImportUploadForm, SchoolYearForm, SettingsForm
 from app.admin.school_year import apply_school_year, plan_school_year
 from app.admin.services import ServiceError
 from app.audit import FIELD_LABELS
 from app.extensions import db
+from app.htmx import render_page
+from app.jobs import QueueUnavailable
 from app.models import AuditEntry, Child, User
 from app.pagination import page_number
 from app.request_input import db_int
@@ -113,6 +116,14 @@ def import_commit():
         _drop_upload(token)
         flash("Er was niets te importeren: alles uit dit bestand stond al zo in het portaal.", "success")
         return redirect(url_for("admin.import_csv"))
+    if import_job.runs_as_job():  # thousands of rows take longer than a request may
+        try:
+            import_job.start_import(token, form.fingerprint.data, skip, current_user)
+        except QueueUnavailable as exc:
+            flash(f"{exc.message} Er is niets geïmporteerd.", "error")
+            return redirect(url_for("admin.import_csv"))
+        session["admin_import_job"] = token
+        return redirect(url_for("admin.import_progress", token=token))
     try:
         result = csv_import.apply_plan(plan, current_user, skip_bad_rows=skip)
     except ServiceError as exc:
@@ -122,15 +133,37 @@ def import_commit():
         plan = csv_import.make_plan(csv_import.read_csv(data))
         return _preview(plan, token, status=409, notice=OUTDATED)
     _drop_upload(token)
-    parts = [f"{result.created_children} leerlingen toegevoegd", f"{result.changed_children} gewijzigd",
-             f"{result.created_parents} nieuwe ouderaccounts (zij krijgen nu een activatiemail)",
-             f"{result.new_guardianships} koppelingen ouder–leerling"]
-    if result.filled_parents:
-        parts.append(f"{result.filled_parents} ouderaccounts aangevuld")
-    if result.skipped_rows:
-        parts.append(f"{result.skipped_rows} foutieve rijen overgeslagen")
-    flash("Import klaar: " + ", ".join(parts) + ".", "success")
+    flash(result_text(vars(result)), "success")
     return redirect(url_for("admin.import_csv"))
+
+
+def result_text(result):
+    """What an import did, in one Dutch sentence (the flash, the job's status page)."""
+    parts = [f"{result['created_children']} leerlingen toegevoegd", f"{result['changed_children']} gewijzigd",
+             f"{result['created_parents']} nieuwe ouderaccounts (zij krijgen nu een activatiemail)",
+             f"{result['new_guardianships']} koppelingen ouder–leerling"]
+    if result["filled_parents"]:
+        parts.append(f"{result['filled_parents']} ouderaccounts aangevuld")
+    if result["skipped_rows"]:
+        parts.append(f"{result['skipped_rows']} foutieve rijen overgeslagen")
+    return "Import klaar: " + ", ".join(parts) + "."
+
+
+@staff_bp.get("/importeren/voortgang/<token>")
+@admin_required
+def import_progress(token):
+    """The running import of this session (another's token: 404), polled by the page."""
+    if token != session.get("admin_import_job"):
+        abort(404)
+    try:
+        status = import_job.import_status(token)
+    except QueueUnavailable as exc:
+        status = {"state": "unknown", "message": exc.message}
+    if status["state"] == "done":
+        session.pop("admin_import", None)
+    text = result_text(status["result"]) if status["state"] == "done" else None
+    return render_page("admin/import_status.html", "admin/_import_status.html", job=status, text=text,
+                       token=token)
 
 
 # --- new school year ---------------------------------------------------------------------------
