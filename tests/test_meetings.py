@@ -417,7 +417,8 @@ def test_htmx_booking_returns_the_refreshed_list(klas, login_as):
     assert html.lstrip().startswith("{#") is False and "<html" not in html  # only the fragment
     assert 'class="slot-planning"' in html
     assert slot_texts(html)["10:30–10:40"] == "Gereserveerd – Annuleren"
-    assert 'role="status"' in html and "Gereserveerd voor Sam" in html
+    # The message is the result (focus) and is announced by the page's live region (portal.js).
+    assert 'data-result' in html and 'data-announce="Gereserveerd voor Sam' in html
     version = reservation_of(round_, klas["sam"]).version
     html = cancel(client, round_, klas["sam"], version, htmx=True).get_data(as_text=True)
     assert slot_texts(html)["10:30–10:40"] == "Reserveren mogelijk"

@@ -1,5 +1,5 @@
 /* Oudergesprekken: a double meeting highlights a slot together with the next one, a click
-   anywhere on a free slot books it, and after an htmx swap the message gets the focus.
+   anywhere on a free slot books it (after a swap the message gets the focus: portal.js, data-result).
    No inline scripts (CSP); everything is delegated, so it keeps working after htmx swaps. */
 (function () {
   "use strict";
@@ -37,12 +37,6 @@
     if (!row || event.target.closest("button, a, input, form")) return;
     var button = row.querySelector(".slot-book");
     if (button) button.click();
-  });
-
-  // The button that had the focus is gone after the swap: give it to the message instead.
-  document.addEventListener("htmx:afterSettle", function () {
-    var message = document.querySelector(".slot-planning .meeting-message");
-    if (message) message.focus();
   });
 
   document.addEventListener("click", function (event) {
