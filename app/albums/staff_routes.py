@@ -1,5 +1,6 @@
 """Fotoalbums in Beheer: create an album with many photos at once, add and remove photos,
 mark the pupils in them (on upload, for a batch of photos, or one photo at a time)."""
+from app.formatting import count_nl
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
@@ -150,10 +151,10 @@ def tag_batch(album_id):
         try:
             if form.action.data == "markeren":
                 count = tags.mark(current_user, album, form.photos.data, form.children.data)
-                message = f"{count} markering(en) toegevoegd."
+                message = f"{count_nl(count, 'markering')} toegevoegd."
             else:
                 count = tags.unmark(current_user, album, form.photos.data, form.children.data)
-                message = f"{count} markering(en) weggehaald."
+                message = f"{count_nl(count, 'markering')} weggehaald."
         except tags.TagRefused as error:
             form.form_errors.append(str(error))
         else:
