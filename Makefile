@@ -1,11 +1,13 @@
 # Ouderportaal – the two commands of README.md, plus a few helpers.
-#   make run    the portal with demo data on http://127.0.0.1:5000 (needs only Python 3.11+)
+#   make run    the portal with demo data on http://127.0.0.1:5000 (needs only Python 3.11+);
+#               make run PORT=5104 for another port (mail links follow, see devserver.py)
 #   make test   everything the tests need, then the whole suite on SQLite and PostgreSQL
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+PORT ?= 5000
 
 .PHONY: run test test-sqlite test-postgres services worker bench clean
 
@@ -24,7 +26,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 run: $(VENV)/.runtime
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi demo-data --if-empty
-	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
+	PORT=$(PORT) $(BIN)/python devserver.py
 
 worker: $(VENV)/.runtime
 	$(BIN)/python worker.py

@@ -177,6 +177,8 @@ def _register_template_helpers(app):
         "op_naam": names.sorted_by_name,
         # Documenten: "240 kB", "1,4 MB" (app/documents/files.py).
         "bestandsgrootte": files.size_label,
+        # Counts with the right Dutch plural: {{ n|aantal('foto') }} (app/formatting.py).
+        "aantal": formatting.count_nl,
     })
     app.jinja_env.globals["display_name"] = names.display_name
     app.jinja_env.globals["document_kind_label"] = files.kind_label

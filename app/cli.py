@@ -2,6 +2,7 @@
 `storage migrate|check`."""
 import click
 from sqlalchemy import func, select
+from app.formatting import count_nl
 
 
 def register_cli(app):
@@ -59,13 +60,13 @@ def register_cli(app):
 
         run = run_retention(today.date() if today else None, dry_run=dry_run)
         if dry_run:
-            click.echo(f"retention: bewaartermijn {run.years} jaar; {len(run.due)} oud-leerling(en) aan de beurt "
+            click.echo(f"retention: bewaartermijn {run.years} jaar; {count_nl(len(run.due), 'oud-leerling')} aan de beurt "
                        f"op {run.today.isoformat()} (niets gewist):")
             for child_id in run.due:
                 child = db.session.get(Child, child_id)
                 click.echo(f"  #{child.id} {child.name}, uitgeschreven op {child.left_at.isoformat()}")
             return
-        click.echo(f"retention: {run.pupils} oud-leerling(en) en {run.accounts} ouderaccount(s) gewist"
+        click.echo(f"retention: {count_nl(run.pupils, 'oud-leerling')} en {count_nl(run.accounts, 'ouderaccount')} gewist"
                    + (f", {run.failed} mislukt (zie het log)" if run.failed else "") + ".")
 
     from app.notifications.cli import register as register_notifications_cli

@@ -66,3 +66,21 @@ def duration_nl(value):
     if minutes or not hours:
         parts.append(f"{minutes} {'minuut' if minutes == 1 else 'minuten'}")
     return " en ".join(parts)
+
+
+# Dutch plurals of the nouns the portal counts; a noun not listed gets "-en" (markering →
+# markeringen is listed anyway, as the list doubles as what the tests check).
+PLURALS = {
+    "foto": "foto's", "markering": "markeringen", "leerling": "leerlingen", "account": "accounts",
+    "ouder": "ouders", "bericht": "berichten", "reactie": "reacties", "document": "documenten",
+    "bestand": "bestanden", "melding": "meldingen", "e-mail": "e-mails", "dag": "dagen",
+    "oud-leerling": "oud-leerlingen", "ouderaccount": "ouderaccounts", "tijdslot": "tijdsloten",
+    "gesprek": "gesprekken", "uitnodiging": "uitnodigingen", "kind": "kinderen", "groep": "groepen",
+}
+
+
+def count_nl(count, noun, plural=None):
+    """"1 foto", "10 foto's", "0 foto's": the number and the noun, singular only for one —
+    instead of "foto('s)". `plural` for a noun not in PLURALS."""
+    many = plural or PLURALS.get(noun) or f"{noun}en"
+    return f"{count} {noun if count == 1 else many}"

@@ -408,7 +408,7 @@ def test_staff_without_children_gets_a_helpful_list(home):
 
 def test_parent_without_children(home, login_as):
     html = login_as(ParentFactory()).get("/kinderen/").get_data(as_text=True)
-    assert "Er zijn nog geen kinderen aan uw account gekoppeld" in html
+    assert "Uw account is nog niet aan een kind gekoppeld." in html and "administratie" in html
 
 
 # --- demo data ------------------------------------------------------------------------------

@@ -417,7 +417,8 @@ def test_htmx_booking_returns_the_refreshed_list(klas, login_as):
     assert html.lstrip().startswith("{#") is False and "<html" not in html  # only the fragment
     assert 'class="slot-planning"' in html
     assert slot_texts(html)["10:30–10:40"] == "Gereserveerd – Annuleren"
-    assert 'role="status"' in html and "Gereserveerd voor Sam" in html
+    # The message is the result (focus) and is announced by the page's live region (portal.js).
+    assert 'data-result' in html and 'data-announce="Gereserveerd voor Sam' in html
     version = reservation_of(round_, klas["sam"]).version
     html = cancel(client, round_, klas["sam"], version, htmx=True).get_data(as_text=True)
     assert slot_texts(html)["10:30–10:40"] == "Reserveren mogelijk"
@@ -510,7 +511,7 @@ def test_double_meeting_not_offered_before_a_taken_slot(klas, login_as):
     client = login_as(klas["parent"])
     texts = slot_texts(client.get(page_url(round_, klas["sam"])).get_data(as_text=True))
     assert texts["10:10–10:20"] == "Reserveren mogelijk"
-    assert texts["10:20–10:30"] == "Niet beschikbaar"  # 10:30 is taken: no room for two
+    assert texts["10:20–10:30"] == "Te kort voor een dubbel gesprek"  # 10:30 is taken: no room for two
     response = book(client, round_, klas["sam"], "10:20")
     assert response.status_code == 409
     assert booked_times(round_, klas["sam"]) == []
@@ -521,7 +522,7 @@ def test_double_meeting_not_offered_across_a_break(klas, login_as):
     client = login_as(klas["parent"])
     texts = slot_texts(client.get(page_url(round_, klas["sam"])).get_data(as_text=True))
     assert texts["10:10–10:20"] == "Reserveren mogelijk"
-    assert texts["10:20–10:30"] == "Niet beschikbaar"  # the next slot is the break
+    assert texts["10:20–10:30"] == "Te kort voor een dubbel gesprek"  # the next slot is the break
     assert texts["10:30–10:40"] == "Niet beschikbaar"  # the break itself
     assert texts["10:40–10:50"] == "Reserveren mogelijk"
     response = book(client, round_, klas["sam"], "10:20")  # a forged click is refused too
@@ -535,7 +536,7 @@ def test_double_meeting_not_offered_at_the_end_of_the_day(klas, login_as):
     client = login_as(klas["parent"])
     texts = slot_texts(client.get(page_url(round_, klas["sam"])).get_data(as_text=True))
     assert texts["11:10–11:20"] == "Reserveren mogelijk"
-    assert texts["11:20–11:30"] == "Niet beschikbaar"
+    assert texts["11:20–11:30"] == "Te kort voor een dubbel gesprek"
     assert book(client, round_, klas["sam"], "11:20").status_code == 409
     assert booked_times(round_, klas["sam"]) == []
 

@@ -125,7 +125,7 @@ def test_migrate_copies_the_local_files_into_the_store_and_check_verifies(app, f
     use_s3(app, s3_server, s3_server.create_bucket())
 
     result = runner.invoke(args=["storage", "check"])
-    assert result.exit_code == 1 and "4 bestand(en) ontbreken" in result.output
+    assert result.exit_code == 1 and "4 bestanden ontbreken" in result.output
     assert all(key in result.output for key in local) and "document #" in result.output
 
     result = runner.invoke(args=["storage", "migrate"])
@@ -138,7 +138,7 @@ def test_migrate_copies_the_local_files_into_the_store_and_check_verifies(app, f
 
     get_storage().delete(image_key(photo, thumb=True))  # an object lost in the store
     result = runner.invoke(args=["storage", "check"])
-    assert result.exit_code == 1 and "1 bestand(en) ontbreken" in result.output
+    assert result.exit_code == 1 and "1 bestand ontbreekt" in result.output
     assert f"{image_key(photo, True)}  (foto #{photo.id} (album, miniatuur))" in result.output
 
 

@@ -165,6 +165,15 @@ def can_edit_child(user, child):
 # one or more groups. Parents see school-wide items and those of their children's current
 # groups; teachers those of their groups and school-wide ones; the office everything.
 
+# What a parent whose account is not linked to a child yet may read (school-wide only).
+OPEN_BEFORE_LINK = {"NewsItem", "Document", "AgendaItem", "Message"}
+
+
+def is_linked(user):
+    """Whether this account is linked to any child (current or former pupil)."""
+    return db.session.scalar(select(Guardianship.child_id).where(Guardianship.parent_id == user.id).limit(1)) is not None
+
+
 def visible_clause(user, model):
     """A WHERE clause selecting the items of `model` this user may read."""
     from sqlalchemy import false, or_, true
@@ -173,7 +182,12 @@ def visible_clause(user, model):
         return true()
     group_ids = reachable_group_ids(user)
     if user.is_parent and not group_ids:
-        return false()  # no current pupil (e.g. only former pupils): no current content
+        # Not yet linked to any child: what is for every parent (the manual, news), so the
+        # account is of use while the office links it; never photos. Only former pupils:
+        # no current content.
+        if model.__name__ in OPEN_BEFORE_LINK and not is_linked(user):
+            return model.school_wide.is_(True)
+        return false()
     return or_(model.school_wide.is_(True), model.groups.any(Group.id.in_(group_ids)))
 
 

@@ -12,6 +12,7 @@ from app.access import managed_item_for, staff_required, taught_group_ids
 from app.albums import services, staff_bp, tags
 from app.albums.forms import AlbumDetailsForm, AlbumForm, PhotosForm, PhotoTagsForm, TagBatchForm
 from app.audience import prepare_audience, save_audience_form
+from app.formatting import count_nl
 from app.htmx import htmx_redirect, is_htmx, render_page
 from app.models import Album
 from app.pagination import page_number
@@ -19,7 +20,7 @@ from app.pagination import page_number
 
 def photos_added(count):
     """ "1 foto toegevoegd", "10 foto's toegevoegd"."""
-    return f"{count} foto toegevoegd" if count == 1 else f"{count} foto's toegevoegd"
+    return f"{count_nl(count, 'foto')} toegevoegd"
 
 
 def _flash_refused(problems):
@@ -194,10 +195,10 @@ def tag_batch(album_id):
         try:
             if form.action.data == "markeren":
                 count = tags.mark(current_user, album, form.photos.data, form.children.data)
-                message = f"{count} markering(en) toegevoegd."
+                message = f"{count_nl(count, 'markering')} toegevoegd."
             else:
                 count = tags.unmark(current_user, album, form.photos.data, form.children.data)
-                message = f"{count} markering(en) weggehaald."
+                message = f"{count_nl(count, 'markering')} weggehaald."
         except tags.TagRefused as error:
             form.form_errors.append(str(error))
         else:

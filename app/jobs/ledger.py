@@ -15,6 +15,7 @@ import random
 import socket
 import time
 import uuid
+from app.formatting import count_nl
 from dataclasses import dataclass, fields
 from datetime import timedelta
 from pathlib import Path
@@ -71,7 +72,7 @@ class RunResult:
         return self
 
     def summary(self):
-        return (f"{self.events} melding(en) gepland ({self.notices} e-mail(s)), {self.sent} verstuurd, "
+        return (f"{count_nl(self.events, 'melding')} gepland ({count_nl(self.notices, 'e-mail')}), {self.sent} verstuurd, "
                 f"{self.retry} later opnieuw, {self.failed} mislukt, {self.skipped} overgeslagen")
 
 

@@ -1,4 +1,5 @@
-"""Home panels of Berichten: current spoedberichten on top (order 0), recent messages (20)."""
+"""Home panels of Berichten: current spoedberichten on top (order 0), recent messages (20).
+A spoedbericht shown here in full counts as read."""
 from app.home.panels import Panel
 from app.messages import services
 from app.markdown import render_markdown
@@ -6,6 +7,9 @@ from app.markdown import render_markdown
 
 def home_panels(user):
     urgent = services.current_urgent_for(user)
+    # Home shows a spoedbericht in full: seen here, it is read (Berichten says so too). The
+    # badge "Ongelezen" still shows this once, to say it is new.
+    services.mark_all_read(user, [message for message, is_read in urgent if not is_read])
     recent = services.recent_for(user, exclude_ids=[message.id for message, _ in urgent])
     panels = []
     if urgent:

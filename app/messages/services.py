@@ -10,7 +10,7 @@ Who sees what (decided here and in app/access.py):
 """
 from datetime import timedelta
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -35,7 +35,10 @@ class ReplyRefused(Exception):
 
 
 def _is_read(user):
-    return exists().where(MessageRead.message_id == Message.id, MessageRead.user_id == user.id)
+    """Read: opened (a receipt), or written by this user (staff never wait for their own)."""
+    # coalesce: a message without author (NULL) must not make NOT(...) unknown in SQL.
+    return or_(func.coalesce(Message.author_id, 0) == user.id,
+               exists().where(MessageRead.message_id == Message.id, MessageRead.user_id == user.id))
 
 
 def _with_read_flag(user, where, order, limit=None, offset=None):
@@ -103,6 +106,26 @@ def mark_read(user, message):
         db.session.rollback()
         return False
     return True
+
+
+def mark_all_read(user, messages):
+    """Record that `user` has read these messages in full (a spoedbericht on Home): one
+    commit for those not yet read; a receipt another tab just wrote is left as it is."""
+    ids = {message.id for message in messages}
+    if not ids:
+        return
+    have = set(db.session.scalars(select(MessageRead.message_id).where(
+        MessageRead.user_id == user.id, MessageRead.message_id.in_(ids))))
+    missing = sorted(ids - have)
+    if not missing:
+        return
+    try:
+        for message_id in missing:
+            with db.session.begin_nested():
+                db.session.add(MessageRead(message_id=message_id, user_id=user.id))
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
 
 
 def replies_visible_to(user, message):

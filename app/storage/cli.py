@@ -3,6 +3,7 @@
 import mimetypes
 
 import click
+from app.formatting import count_nl
 from flask import current_app
 
 from app.storage.backend import get_storage
@@ -41,7 +42,7 @@ def report_missing(echo=click.echo):
         echo(f"storage check: alle {len(expected_objects())} bestanden van de database zijn aanwezig "
              f"in {get_storage()!r}.")
         return 0
-    echo(f"storage check: {len(missing)} bestand(en) ontbreken in {get_storage()!r}:")
+    echo(f"storage check: {count_nl(len(missing), 'bestand')} {'ontbreekt' if len(missing) == 1 else 'ontbreken'} in {get_storage()!r}:")
     for key, what in missing:
         echo(f"  {key}  ({what})")
     return len(missing)

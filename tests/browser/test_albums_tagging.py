@@ -35,7 +35,7 @@ def test_staff_mark_pupils_on_a_batch_of_photos(page, school):
     page.get_by_label("Foto 1 kiezen").check()
     page.get_by_label("Foto 3 kiezen").check()
     page.get_by_role("button", name="Markeren op geselecteerde foto's").click()
-    page.get_by_role("status").filter(has_text="4 markering(en) toegevoegd.").wait_for()
+    page.get_by_role("status").filter(has_text="4 markeringen toegevoegd.").wait_for()
     htmx_settled(page)
     assert page.evaluate("window.notReloaded === true")  # swapped in place
     assert page.evaluate("document.activeElement.classList.contains('tagging-status')")
@@ -53,7 +53,7 @@ def test_staff_mark_pupils_on_a_batch_of_photos(page, school):
     assert all(page.get_by_label(f"Foto {n} kiezen").is_checked() for n in range(1, 5))
     page.get_by_label("Bram Oosterwijk").check()
     page.get_by_role("button", name="Markering weghalen").click()
-    page.get_by_role("status").filter(has_text="2 markering(en) weggehaald.").wait_for()
+    page.get_by_role("status").filter(has_text="2 markeringen weggehaald.").wait_for()
     htmx_settled(page)
     assert page.locator(f"#op-foto-{photos[0].id}").inner_text() == "Op de foto: Ilse Vandermolen"
 
@@ -84,7 +84,7 @@ def test_marking_without_javascript(browser, live_server, school):
         page.get_by_label("Bram Oosterwijk").check()
         page.get_by_label("Foto 4 kiezen").check()
         page.get_by_role("button", name="Markeren op geselecteerde foto's").click()
-        page.get_by_text("1 markering(en) toegevoegd.").wait_for()
+        page.get_by_text("1 markering toegevoegd.").wait_for()
         assert page.locator(f"#op-foto-{photos[3].id}").inner_text() == "Op de foto: Bram Oosterwijk"
     finally:
         context.close()

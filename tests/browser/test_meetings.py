@@ -58,7 +58,7 @@ def test_double_slot_hover_highlights_two_and_books_inline(page, klas):
     lit = row(page, "10:30").evaluate("r => getComputedStyle(r).backgroundColor")
     assert lit != plain  # the two slots light up together
     row(page, "11:00").hover()  # 11:10 is the break: 11:00 is not offered, nothing lights up
-    assert status_of(page, "11:00") == "Niet beschikbaar"
+    assert status_of(page, "11:00") == "Te kort voor een dubbel gesprek"
     assert highlighted(page) == []
 
     row(page, "10:40").get_by_role("button", name="Reserveren mogelijk").click()
@@ -124,7 +124,7 @@ def test_someone_else_was_faster(page, klas):
     alert.wait_for()
     assert "Dit tijdslot is zojuist door een andere ouder gereserveerd." in alert.inner_text()
     assert status_of(page, "10:30") == "Gereserveerd"  # the refreshed list
-    assert status_of(page, "10:20") == "Niet beschikbaar"
+    assert status_of(page, "10:20") == "Te kort voor een dubbel gesprek"
     assert_accessible(page)
 
 

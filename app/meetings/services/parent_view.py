@@ -113,6 +113,8 @@ class SlotView:
     state: str
     meeting_end: time | None = None  # end of the meeting if booked from here
     overlaps: str | None = None      # another child of this parent with a meeting then
+    # Why a free slot cannot be booked for this child (shown instead of "Niet beschikbaar").
+    reason: str | None = None
 
 
 @dataclass
@@ -185,10 +187,20 @@ def _offer(day, slot, group, needed, taken, own_ids, siblings):
         and all(a.ends_at == b.starts_at for a, b in zip(group, group[1:]))
     )
     if not offered:
-        return SlotView(slot, "unavailable")
+        return SlotView(slot, "unavailable", reason=_too_short(slot, needed))
     end = group[-1].ends_at
     overlap = first_overlap(siblings, day.date, slot.starts_at, end)
     return SlotView(slot, "free", meeting_end=end, overlaps=overlap[0] if overlap else None)
+
+
+def _too_short(slot, needed):
+    """The reason a slot that is itself free cannot start this child's longer meeting: the
+    next slot is a break, taken, or past the end of the day. None for a blocked slot."""
+    if slot.blocked or needed == 1:
+        return None
+    if needed == 2:
+        return "Te kort voor een dubbel gesprek"
+    return f"Te kort voor een gesprek van {needed} tijdsloten"
 
 
 def _writable_guardianship(user, invitation):

@@ -1,5 +1,5 @@
 /* Oudergesprekken: a double meeting highlights a slot together with the next one, a click
-   anywhere on a free slot books it, and after an htmx swap the message gets the focus.
+   anywhere on a free slot books it (after a swap the message gets the focus: portal.js, data-result).
    No inline scripts (CSP); everything is delegated, so it keeps working after htmx swaps. */
 (function () {
   "use strict";
@@ -39,13 +39,42 @@
     if (button) button.click();
   });
 
-  // The button that had the focus is gone after the swap: give it to the message instead.
-  document.addEventListener("htmx:afterSettle", function () {
-    var message = document.querySelector(".slot-planning .meeting-message");
-    if (message) message.focus();
-  });
-
   document.addEventListener("click", function (event) {
     if (event.target.closest && event.target.closest("[data-print]")) window.print();
   });
+
+  /* A touch screen has no hover: the first tap on a slot of a double meeting shows what
+     would be booked (both slots lit, the button says "Reserveer 10:30–10:50"), the second
+     tap books. A mouse or the keyboard books at once (they saw the highlight already). */
+  var lastPointer = "";
+  document.addEventListener("pointerdown", function (event) { lastPointer = event.pointerType; }, true);
+
+  function clearPreview() {
+    var shown = document.querySelectorAll(".slot-book.is-preview");
+    for (var i = 0; i < shown.length; i++) {
+      shown[i].classList.remove("is-preview");
+      shown[i].textContent = "Reserveren mogelijk";
+    }
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest(".slot-book[data-preview]");
+    if (!button) {
+      if (lastPointer === "touch" && !(event.target.closest && event.target.closest(".slot-free"))) {
+        clearPreview();
+        clearHighlight();
+      }
+      return;
+    }
+    if (lastPointer !== "touch" || button.classList.contains("is-preview")) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    clearPreview();
+    highlight(button);
+    button.classList.add("is-preview");
+    button.textContent = "Reserveer " + button.getAttribute("data-preview");
+    if (window.Portal && window.Portal.announce) {
+      window.Portal.announce("Tik nog een keer om " + button.getAttribute("data-preview") + " te reserveren.");
+    }
+  }, true);
 })();

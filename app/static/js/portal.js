@@ -35,6 +35,7 @@
   }, true);
 
   setupProblems();
+  setupResults();
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", setupMenu);
   } else {
@@ -158,4 +159,66 @@
       if (event.detail.successful) problemsOf(event.detail.elt).forEach(function (box) { box.remove(); });
     });
   }
+
+  /* After a successful htmx swap the keyboard and a screen reader learn what happened, the
+     same way on every page (issue 17): the fragment marks its result. data-result: the
+     element that gets the focus (a message, the new reply, the field to correct), since the
+     button that had it is usually gone. data-announce="…": the sentence for the page's one
+     polite live region (#portal-announcer), which exists before the swap — a live region
+     that arrives with the new content is often not read at all. Without data-result the
+     focus stays where htmx put it back (a switch or radio keeps its id across the swap), so
+     a keyboard user can go on to the next choice. */
+  function announcer() {
+    var region = document.getElementById("portal-announcer");
+    if (!region) {
+      region = document.createElement("div");
+      region.id = "portal-announcer";
+      region.className = "visually-hidden";
+      region.setAttribute("role", "status");
+      region.setAttribute("aria-live", "polite");
+      document.body.appendChild(region);
+    }
+    return region;
+  }
+
+  function announce(text) {
+    var region = announcer();
+    region.textContent = "";
+    // A change of text is what is read; emptied first, the same sentence twice is read twice.
+    window.setTimeout(function () { region.textContent = text; }, 60);
+  }
+
+  function firstMarked(roots, attribute) {
+    for (var i = 0; i < roots.length; i++) {
+      var root = roots[i];
+      if (!root.isConnected || !root.querySelector) continue;
+      if (root.hasAttribute(attribute)) return root;
+      var found = root.querySelector("[" + attribute + "]");
+      if (found) return found;
+    }
+    return null;
+  }
+
+  function setupResults() {
+    var settled = [];
+    announcer();
+    // htmx fires afterSettle once per swapped element (out-of-band ones too): gather them
+    // and handle the swap once.
+    document.addEventListener("htmx:afterSettle", function (event) {
+      settled.push(event.target);
+      if (settled.length > 1) return;
+      window.setTimeout(function () {
+        var roots = settled;
+        settled = [];
+        var result = firstMarked(roots, "data-result");
+        if (result) {
+          if (!result.matches("a[href], button, input, select, textarea, [tabindex]")) result.setAttribute("tabindex", "-1");
+          result.focus();
+        }
+        var told = firstMarked(roots, "data-announce");
+        if (told) announce(told.getAttribute("data-announce"));
+      }, 0);
+    });
+  }
+  window.Portal.announce = announce;
 })();
