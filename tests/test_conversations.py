@@ -94,7 +94,7 @@ def test_a_parent_starts_a_conversation_and_the_teacher_answers(app, school, smt
     fragment = answer(juf3, conversation)
     assert fragment.status_code == 200
     body = fragment.get_data(as_text=True)
-    assert body.lstrip().startswith("<section") and "Ik kijk in de gymzaal." in body and 'role="status"' in body
+    assert body.lstrip().startswith("<section") and "Ik kijk in de gymzaal." in body and 'data-result data-announce="Uw antwoord is verstuurd."' in body
     # Both parents (not "alleen voor mij") hear of the answer, once each.
     assert received(smtp) == emails(s["mother"], s["father"])
     father_page = main_of(login_as(s["father"]).get(f"/gesprekken/{conversation.id}"))
