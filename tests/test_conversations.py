@@ -323,3 +323,20 @@ def test_a_guardian_added_later_sees_shared_conversations(app, school, login_as)
     GuardianshipFactory(parent=step, child=s["sam"])
     db.session.commit()
     assert login_as(step).get(f"/gesprekken/{only_conversation().id}").status_code == 200
+
+
+def test_unread_is_counted_per_conversation(app, school, login_as):
+    """A teacher who opened one conversation still has the other one unread (the read time of
+    one conversation does not count for another)."""
+    s = school
+    start(login_as(s["mother"]), s["sam"], subject="Gymschoenen")
+    start(login_as(s["other_parent"]), s["noor"], subject="Zwemles", text="Noor mist de zwemles.")
+    gym = db.session.scalar(select(Conversation).where(Conversation.subject == "Gymschoenen"))
+    app.config["PRETEND_NOW"] = "2026-12-02 10:05"
+    juf3 = login_as(s["juf3"])
+    juf3.get(f"/beheer/gesprekken/{gym.id}")
+    page = main_of(juf3.get("/beheer/"))
+    assert "1 met een nieuw bericht die u nog niet las" in page
+    listing = main_of(juf3.get("/beheer/gesprekken"))
+    zwemles = listing[listing.index("Zwemles"):]
+    assert "ongelezen" in zwemles[:zwemles.index("</h2>")]
