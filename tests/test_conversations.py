@@ -340,3 +340,40 @@ def test_unread_is_counted_per_conversation(app, school, login_as):
     listing = main_of(juf3.get("/beheer/gesprekken"))
     zwemles = listing[listing.index("Zwemles"):]
     assert "ongelezen" in zwemles[:zwemles.index("</h2>")]
+
+
+@pytest.mark.parametrize("fields, status, message", [
+    ({"text": "nul\x00byte"}, 400, "Ongeldig teken"),
+    ({"subject": "Gym\x00schoenen"}, 400, "Ongeldig teken"),
+    ({"text": "x" * 400_000}, 422, "Uw bericht is te lang (maximaal 5.000 tekens)."),
+    # Beyond the request's form memory (Werkzeug, 500 kB): the Dutch 413 page.
+    ({"text": "x" * 1_000_000}, 413, "Bestand te groot"),
+    ({"child_id": "999999999999"}, 422, "Kies een van de mogelijkheden uit de lijst."),
+    ({"child_id": "10" + "0" * 30}, 422, "Kies een van de mogelijkheden uit de lijst."),
+    ({"child_id": "noor"}, 422, "Kies een van de mogelijkheden uit de lijst."),  # another family's child
+])
+def test_bad_input_in_the_start_form_is_refused_in_dutch_and_nothing_is_stored(app, school, login_as, fields, status,
+                                                                             message):
+    if fields.get("child_id") == "noor":
+        fields = {"child_id": school["noor"].id}
+    response = start(login_as(school["mother"]), school["sam"], **fields)
+    assert response.status_code == status
+    assert message in " ".join(response.get_data(as_text=True).split())
+    assert db.session.scalar(select(Conversation.id)) is None
+    assert db.session.scalar(select(ConversationMessage.id)) is None
+
+
+@pytest.mark.parametrize("text, status, message", [
+    ("nul\x00byte", 400, "Ongeldig teken"),
+    ("x" * 400_000, 422, "Uw bericht is te lang (maximaal 5.000 tekens)."),
+    ("   ", 422, "Schrijf eerst uw bericht."),
+])
+def test_bad_input_in_an_answer_is_refused_in_dutch_and_nothing_is_stored(app, school, login_as, text, status,
+                                                                        message):
+    start(login_as(school["mother"]), school["sam"])
+    conversation = only_conversation()
+    response = answer(login_as(school["juf3"]), conversation, text=text)
+    assert response.status_code == status
+    assert message in " ".join(response.get_data(as_text=True).split())
+    db.session.expire_all()
+    assert len(only_conversation().messages) == 1
