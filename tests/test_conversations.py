@@ -94,7 +94,7 @@ def test_a_parent_starts_a_conversation_and_the_teacher_answers(app, school, smt
     fragment = answer(juf3, conversation)
     assert fragment.status_code == 200
     body = fragment.get_data(as_text=True)
-    assert body.lstrip().startswith("<section") and "Ik kijk in de gymzaal." in body and 'role="status"' in body
+    assert body.lstrip().startswith("<section") and "Ik kijk in de gymzaal." in body and 'data-result data-announce="Uw antwoord is verstuurd."' in body
     # Both parents (not "alleen voor mij") hear of the answer, once each.
     assert received(smtp) == emails(s["mother"], s["father"])
     father_page = main_of(login_as(s["father"]).get(f"/gesprekken/{conversation.id}"))
@@ -323,3 +323,57 @@ def test_a_guardian_added_later_sees_shared_conversations(app, school, login_as)
     GuardianshipFactory(parent=step, child=s["sam"])
     db.session.commit()
     assert login_as(step).get(f"/gesprekken/{only_conversation().id}").status_code == 200
+
+
+def test_unread_is_counted_per_conversation(app, school, login_as):
+    """A teacher who opened one conversation still has the other one unread (the read time of
+    one conversation does not count for another)."""
+    s = school
+    start(login_as(s["mother"]), s["sam"], subject="Gymschoenen")
+    start(login_as(s["other_parent"]), s["noor"], subject="Zwemles", text="Noor mist de zwemles.")
+    gym = db.session.scalar(select(Conversation).where(Conversation.subject == "Gymschoenen"))
+    app.config["PRETEND_NOW"] = "2026-12-02 10:05"
+    juf3 = login_as(s["juf3"])
+    juf3.get(f"/beheer/gesprekken/{gym.id}")
+    page = main_of(juf3.get("/beheer/"))
+    assert "1 met een nieuw bericht die u nog niet las" in page
+    listing = main_of(juf3.get("/beheer/gesprekken"))
+    zwemles = listing[listing.index("Zwemles"):]
+    assert "ongelezen" in zwemles[:zwemles.index("</h2>")]
+
+
+@pytest.mark.parametrize("fields, status, message", [
+    ({"text": "nul\x00byte"}, 400, "Ongeldig teken"),
+    ({"subject": "Gym\x00schoenen"}, 400, "Ongeldig teken"),
+    ({"text": "x" * 400_000}, 422, "Uw bericht is te lang (maximaal 5.000 tekens)."),
+    # Beyond the request's form memory (Werkzeug, 500 kB): the Dutch 413 page.
+    ({"text": "x" * 1_000_000}, 413, "Bestand te groot"),
+    ({"child_id": "999999999999"}, 422, "Kies een van de mogelijkheden uit de lijst."),
+    ({"child_id": "10" + "0" * 30}, 422, "Kies een van de mogelijkheden uit de lijst."),
+    ({"child_id": "noor"}, 422, "Kies een van de mogelijkheden uit de lijst."),  # another family's child
+])
+def test_bad_input_in_the_start_form_is_refused_in_dutch_and_nothing_is_stored(app, school, login_as, fields, status,
+                                                                             message):
+    if fields.get("child_id") == "noor":
+        fields = {"child_id": school["noor"].id}
+    response = start(login_as(school["mother"]), school["sam"], **fields)
+    assert response.status_code == status
+    assert message in " ".join(response.get_data(as_text=True).split())
+    assert db.session.scalar(select(Conversation.id)) is None
+    assert db.session.scalar(select(ConversationMessage.id)) is None
+
+
+@pytest.mark.parametrize("text, status, message", [
+    ("nul\x00byte", 400, "Ongeldig teken"),
+    ("x" * 400_000, 422, "Uw bericht is te lang (maximaal 5.000 tekens)."),
+    ("   ", 422, "Schrijf eerst uw bericht."),
+])
+def test_bad_input_in_an_answer_is_refused_in_dutch_and_nothing_is_stored(app, school, login_as, text, status,
+                                                                        message):
+    start(login_as(school["mother"]), school["sam"])
+    conversation = only_conversation()
+    response = answer(login_as(school["juf3"]), conversation, text=text)
+    assert response.status_code == status
+    assert message in " ".join(response.get_data(as_text=True).split())
+    db.session.expire_all()
+    assert len(only_conversation().messages) == 1

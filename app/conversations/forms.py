@@ -1,6 +1,6 @@
 """Gesprekken forms: every message Dutch, every limit checked on the server."""
 from flask_wtf.file import FileField
-from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from app.conversations.services import MAX_SUBJECT, MAX_TEXT
@@ -9,6 +9,10 @@ from app.models import CONVERSATION_WITH
 from app.request_input import db_int
 
 TEXT_TOO_LONG = f"Uw bericht is te lang (maximaal {MAX_TEXT:,} tekens).".replace(",", ".")
+
+
+def child_choices(children):
+    return [SelectChoice(child.id, child.name) for child in children]
 
 
 def _text_field(label):
@@ -20,7 +24,8 @@ class StartForm(PortalForm):
     child_id = SelectField("Over welk kind?", coerce=db_int,
                            validators=[InputRequired("Kies het kind waarover u schrijft.")],
                            validate_choice=True)
-    with_whom = RadioField("Aan wie?", choices=list(CONVERSATION_WITH.items()), default="leerkracht",
+    with_whom = RadioField("Aan wie?", choices=[SelectChoice(key, label) for key, label in CONVERSATION_WITH.items()],
+                           default="leerkracht",
                            validators=[InputRequired("Kies aan wie u schrijft.")])
     subject = StringField("Onderwerp", validators=[
         DataRequired("Vul een onderwerp in."),
@@ -30,7 +35,7 @@ class StartForm(PortalForm):
     attachment = FileField("Bijlage (niet verplicht: PDF, Word, Excel of een foto)")
 
     def set_children(self, children):
-        self.child_id.choices = [(child.id, child.name) for child in children]
+        self.child_id.choices = child_choices(children)
         if len(children) == 1 and self.child_id.data is None:
             self.child_id.data = children[0].id
 

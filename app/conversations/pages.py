@@ -39,8 +39,8 @@ def write(user, conversation, staff):
         return thread_page(user, conversation, staff, form=form, status=422,
                            error=None if isinstance(refused, UploadError) else str(refused))
     note = delivery_note(message) or ("Uw antwoord is verstuurd." if staff else "Uw bericht is verstuurd.")
-    if is_htmx():
-        return thread_page(user, conversation, staff, sent=note)
+    if is_htmx():  # an empty form: the text that was sent is in the thread now
+        return thread_page(user, conversation, staff, form=WriteForm(formdata=None), sent=note)
     flash(note, "success")
     endpoint = "staff_conversations.show" if staff else "conversations.show"
     return redirect(url_for(endpoint, conversation_id=conversation.id) + "#laatste")

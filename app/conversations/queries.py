@@ -35,9 +35,12 @@ def _from_other_side(user):
 
 def unread_clause(user):
     """A WHERE on Conversation: it holds a message the user has not seen yet."""
+    # Correlated to the outer Conversation explicitly: nested in the EXISTS, SQLAlchemy would
+    # otherwise add `conversations` to its FROM (any conversation's read: a wrong answer on
+    # SQLite, "more than one row" on PostgreSQL).
     last_read = (select(ConversationRead.read_at)
                  .where(ConversationRead.conversation_id == Conversation.id, ConversationRead.user_id == user.id)
-                 .scalar_subquery())
+                 .correlate(Conversation).scalar_subquery())
     return exists().where(
         ConversationMessage.conversation_id == Conversation.id, _reached(user), _from_other_side(user),
         or_(last_read.is_(None), ConversationMessage.visible_at > last_read,

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.access import admin_required, staff_required, taught_group_ids
 from app.access.conversations import conversation_for, reply_for_staff
 from app.conversations import attachments, hours, pages, queries, services, staff_bp
-from app.conversations.forms import FromReplyForm
+from app.conversations.forms import FromReplyForm, child_choices
 from app.extensions import db
 from app.htmx import render_page
 from app.models import Child, Guardianship
@@ -67,7 +67,7 @@ def from_reply(reply_id):
     if not children:
         abort(404)
     form = FromReplyForm()
-    form.child_id.choices = [(child.id, child.name) for child in children]
+    form.child_id.choices = child_choices(children)
     if not form.is_submitted():
         form.subject.data = f"Re: {reply.message.title}"[:150]
     if form.validate_on_submit():
