@@ -1,0 +1,92 @@
+"""Fixtures of the end-to-end suite (`-m e2e`, `make test-e2e`): its own servers and one
+deployment of the portal under honcho, shared by the whole session (starting them takes
+a while; the tests walk one school after another on the same deployment).
+
+E2E_KEEP=1 keeps the run's folder (logs of every process) after the session.
+"""
+import os
+import shutil
+import tempfile
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.e2e.faults import FaultTable
+from tests.e2e.portal import Portal
+from tests.e2e.services import E2ESink, PostgresCluster, RedisServer, S3Server
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "e2e" in item.path.parts:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def e2e_root():
+    root = Path(tempfile.mkdtemp(prefix="ouderportaal-e2e-"))
+    print(f"\ne2e: logs of this run in {root}")
+    yield root
+    if not os.environ.get("E2E_KEEP"):
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def services(e2e_root):
+    """redis-server, a PostgreSQL cluster, moto's S3 server and the SMTP sink."""
+    started = []
+    try:
+        redis = RedisServer(e2e_root)
+        redis.start()
+        started.append(redis.stop)
+        postgres = PostgresCluster()
+        started.append(postgres.destroy)
+        postgres.init()
+        postgres.start()
+        s3 = S3Server(e2e_root)
+        started.append(s3.stop)
+        s3.start()
+        sink = E2ESink()
+        sink.start()
+        started.append(sink.stop)
+        yield SimpleNamespace(redis=redis, postgres=postgres, s3=s3, sink=sink)
+    finally:
+        for stop in reversed(started):
+            stop()
+
+
+@pytest.fixture(scope="session")
+def school_day():
+    """The school day the suite pretends (yesterday in Amsterdam: whatever the suite leaves
+    dated on it lies in the past once the portal runs on the real clock again)."""
+    return (datetime.now(AMSTERDAM) - timedelta(days=1)).date()
+
+
+def pretend(day, at):
+    return f"{day.isoformat()} {at}"
+
+
+@pytest.fixture(scope="session")
+def portal(services, e2e_root, school_day):
+    """The deployment: release phase (migrations), then the demo school through the app's
+    own CLI, then web and worker, all on the real clock (a test that pretends another
+    moment restarts them with PRETEND_NOW and puts them back)."""
+    database_url = services.postgres.create_database("portal")
+    deployment = Portal(e2e_root / "portal", services.redis, database_url, services.s3, services.sink)
+    deployment.release()
+    deployment.run("flask", "--app", "wsgi", "demo-data", "--if-empty", PRETEND_NOW=pretend(school_day, "07:30"))
+    yield deployment
+    deployment.stop_all()
+
+
+@pytest.fixture(scope="session")
+def fault_table():
+    table = FaultTable()
+    yield table
+    if table.rows:
+        print("\n" + table.render())

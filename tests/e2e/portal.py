@@ -1,0 +1,170 @@
+"""The portal as a platform runs it: honcho starts the Procfile's processes (`release`
+once, then `web` and `worker`, each under a honcho of its own so one can be killed and
+restarted without the other), with everything configured through the environment.
+"""
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from tests.e2e.services import wait_until
+from tests.fixtures.services import ROOT, free_port
+
+HONCHO = [sys.executable, "-m", "honcho", "--no-colour", "-d", str(ROOT), "-f", str(ROOT / "Procfile")]
+# Short retries, so a mail refused during an outage of ten minutes is tried again about
+# every minute and still goes once the server takes mail again (sum > the outage).
+RETRY_DELAYS = "10,20,30" + ",60" * 20
+
+
+def children_of(pid):
+    """The pids whose parent is `pid` (read from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+class Portal:
+    """One deployment: its environment, its honcho processes and their logs."""
+
+    def __init__(self, root, redis, postgres_url, s3, sink, **env):
+        self.root = Path(root)
+        self.port = free_port()
+        self.secret_key = secrets.token_urlsafe(48)
+        self.processes = {}  # name -> Popen of its honcho
+        self.restarts = {}
+        (self.root / "uploads").mkdir(parents=True, exist_ok=True)
+        self.env = {key: value for key, value in os.environ.items()
+                    if not key.startswith(("TEST_", "PG", "REDIS_", "MAIL_", "AWS_", "STORAGE_", "PRETEND_"))}
+        self.env.update({
+            "PORTAL_ENV": "production", "SECRET_KEY": self.secret_key,
+            "SESSION_COOKIE_SECURE": "false",  # plain http on loopback
+            "DATABASE_URL": postgres_url, "REDIS_URL": redis.url,
+            "STORAGE_URL": f"s3://{s3.bucket}/school", "STORAGE_ENDPOINT_URL": s3.endpoint, **s3.keys,
+            "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(sink.port), "MAIL_TIMEOUT": "5",
+            "MAIL_DEFAULT_SENDER": "Kindcentrum De Schutkampen <noreply@schutkampen.example>",
+            "NOTIFY_RETRY_DELAYS": RETRY_DELAYS, "NOTIFY_CLAIM_LEASE": "120",
+            "INSTANCE_PATH": str(self.root / "instance"), "UPLOAD_DIR": str(self.root / "uploads"),
+            "BCRYPT_ROUNDS": "4", "WEB_CONCURRENCY": "3", "PYTHONUNBUFFERED": "1",
+            "GUNICORN_TIMEOUT": "60",
+            # The Procfile's commands (gunicorn, flask, python) from this virtualenv.
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        })
+        self.env.update({key: str(value) for key, value in env.items()})
+        self.set_port(self.port)
+
+    def set_port(self, port):
+        self.port = port
+        self.env.update(PORT=str(port), GUNICORN_BIND=f"127.0.0.1:{port}", PORTAL_URL=f"http://127.0.0.1:{port}")
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def log_path(self, name):
+        return self.root / f"{name}.log"
+
+    def run(self, *command, timeout=300, **env):
+        """A one-off command in the app's environment (`honcho run`), e.g. the app's CLI."""
+        result = subprocess.run([*HONCHO, "run", *command], cwd=ROOT, env={**self.env, **env},
+                                capture_output=True, text=True, timeout=timeout)
+        assert result.returncode == 0, f"{command}: exit {result.returncode}\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
+        return result.stdout
+
+    def release(self, timeout=300):
+        """The Procfile's release phase, as a platform runs it before a deploy goes live."""
+        result = subprocess.run([*HONCHO, "start", "release"], cwd=ROOT, env=self.env,
+                                capture_output=True, text=True, timeout=timeout)
+        assert result.returncode == 0, f"release failed: {result.stdout[-4000:]}{result.stderr[-2000:]}"
+        return result.stdout
+
+    def start(self, name, wait=True, **env):
+        """`honcho start NAME` (web or worker) in a session of its own."""
+        log = open(self.log_path(name), "a")
+        log.write(f"\n===== honcho start {name} {env or ''} at {time.strftime('%H:%M:%S')}\n")
+        log.flush()
+        self.processes[name] = subprocess.Popen(
+            [*HONCHO, "start", name], cwd=ROOT, env={**self.env, **{k: str(v) for k, v in env.items()}},
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        if wait and name == "web":
+            self.wait_web()
+        if wait and name == "worker":
+            self.wait_worker()
+        return self.processes[name]
+
+    def wait_web(self, timeout=60):
+        def up():
+            self.check_alive("web")
+            return requests.get(self.url + "/ping", timeout=2).status_code == 200
+        wait_until(up, timeout, f"web (see {self.log_path('web')})")
+
+    def wait_worker(self, timeout=60):
+        from redis import Redis
+        from rq import Worker
+
+        def up():
+            self.check_alive("worker")
+            return Worker.all(connection=Redis.from_url(self.env["REDIS_URL"], socket_connect_timeout=1))
+        wait_until(up, timeout, f"worker (see {self.log_path('worker')})")
+
+    def check_alive(self, name):
+        process = self.processes.get(name)
+        if process is None or process.poll() is not None:
+            raise AssertionError(f"honcho {name} exited ({process and process.returncode}):\n{self.tail(name)}")
+
+    def alive(self, name):
+        process = self.processes.get(name)
+        return process is not None and process.poll() is None
+
+    def stop(self, name, timeout=30):
+        """SIGTERM to honcho: it stops its process (warm), then kills what is left."""
+        process = self.processes.pop(name, None)
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill_group(process)
+
+    def kill(self, name):
+        """SIGKILL to the process group honcho started for NAME (worker.py, its work horse
+        and its clock), as when the machine under it dies; honcho then exits."""
+        process = self.processes.pop(name)
+        for child in children_of(process.pid):
+            try:
+                os.killpg(child, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        process.wait(timeout=30)
+
+    @staticmethod
+    def kill_group(process):
+        for child in children_of(process.pid):
+            try:
+                os.killpg(child, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        process.kill()
+        process.wait(timeout=10)
+
+    def stop_all(self):
+        for name in list(self.processes):
+            self.stop(name)
+
+    def tail(self, name, chars=4000):
+        try:
+            return self.log_path(name).read_text()[-chars:]
+        except OSError:
+            return ""
