@@ -6,6 +6,7 @@ E2E_KEEP=1 keeps the run's folder (logs of every process) after the session.
 """
 import os
 import shutil
+import signal
 import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -36,9 +37,16 @@ def e2e_root():
         shutil.rmtree(root, ignore_errors=True)
 
 
+def _interrupted(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 @pytest.fixture(scope="session")
 def services(e2e_root):
     """redis-server, a PostgreSQL cluster, moto's S3 server and the SMTP sink."""
+    # A SIGTERM (a CI time-out, a test runner stopped) still runs the teardown below: the
+    # PostgreSQL cluster runs detached (pg_ctl) and would outlive the session otherwise.
+    signal.signal(signal.SIGTERM, _interrupted)
     started = []
     try:
         redis = RedisServer(e2e_root)

@@ -88,7 +88,12 @@ class _FormParser(HTMLParser):
                 self.forms[-1].fields.append((self._select["name"], chosen))
             self._select = None
         elif tag == "textarea" and self._textarea is not None:
-            self.forms[-1].fields.append(tuple(self._textarea))
+            name, text = self._textarea
+            if text.startswith("\r\n"):  # a browser drops the newline right after <textarea>
+                text = text[2:]
+            elif text.startswith("\n"):
+                text = text[1:]
+            self.forms[-1].fields.append((name, text))
             self._textarea = None
 
     def _end_option(self):
