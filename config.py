@@ -83,6 +83,18 @@ class Config:
     MAX_DOCUMENT_BYTES = int(os.environ.get("MAX_DOCUMENT_BYTES", str(20 * 1024 * 1024)))
     # Whole request cap: an album upload of many photos at once.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(200 * 1024 * 1024)))
+    # Where uploads are stored (app/storage): unset or file://… the folder UPLOAD_DIR (one host
+    # only); s3://bucket/prefix an S3-compatible object store (boto3), at STORAGE_ENDPOINT_URL
+    # when it is not AWS itself. STORAGE_SERVE: "stream" through the app, or "redirect" to a
+    # presigned URL valid STORAGE_URL_SECONDS (after the access check either way).
+    STORAGE_URL = os.environ.get("STORAGE_URL") or None
+    STORAGE_ENDPOINT_URL = os.environ.get("STORAGE_ENDPOINT_URL") or None
+    STORAGE_SERVE = os.environ.get("STORAGE_SERVE", "stream")
+    STORAGE_URL_SECONDS = int(os.environ.get("STORAGE_URL_SECONDS", "300"))
+    # The store's keys; unset: boto3's own search (its environment variables, an instance role).
+    AWS_ACCESS_KEY_ID = os.environ.get("AWS_ACCESS_KEY_ID") or None
+    AWS_SECRET_ACCESS_KEY = os.environ.get("AWS_SECRET_ACCESS_KEY") or None
+    AWS_REGION = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -142,6 +154,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL") or "sqlite://")
     REDIS_URL = None
     MAIL_SERVER = None
+    STORAGE_URL = None  # the local folder; tests/fixtures/s3.py switches to the S3 server
     BCRYPT_ROUNDS = 4
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False

@@ -174,14 +174,18 @@ def _register_template_helpers(app):
 
 
 def _register_security_headers(app):
+    from app.storage import get_storage
+
     csp = (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{files}; "
         "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     )
 
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", csp)
+        # With STORAGE_SERVE=redirect, images come from the object store's presigned URLs.
+        origin = get_storage().image_origin()
+        response.headers.setdefault("Content-Security-Policy", csp.format(files=f" {origin}" if origin else ""))
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "DENY"
@@ -198,6 +202,8 @@ def _register_security_headers(app):
 
 def _register_error_pages(app):
     from flask_wtf.csrf import CSRFError
+
+    from app.storage import StorageError
 
     def page(status, title, text):
         return render_template("errors/error.html", status=status, title=title, text=text), status
@@ -239,6 +245,11 @@ def _register_error_pages(app):
             "Te veel pogingen",
             "U heeft het te vaak geprobeerd. Wacht een paar minuten en probeer het dan opnieuw.",
         )
+
+    @app.errorhandler(StorageError)
+    def storage_away(error):
+        # The object store is away (an image or a download): Dutch, and no 500.
+        return page(503, "Even niet beschikbaar", str(error))
 
     @app.errorhandler(500)
     def server_error(error):

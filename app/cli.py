@@ -1,4 +1,5 @@
-"""Flask CLI commands: `flask --app wsgi demo-data`, `sessions clean`, `retention`, `notifications …`."""
+"""Flask CLI commands: `flask --app wsgi demo-data`, `sessions clean`, `retention`, `notifications …`,
+`storage migrate|check`."""
 import click
 from sqlalchemy import func, select
 
@@ -70,3 +71,7 @@ def register_cli(app):
     from app.notifications.cli import register as register_notifications_cli
 
     register_notifications_cli(app)
+
+    from app.storage.cli import register as register_storage_cli
+
+    register_storage_cli(app)

@@ -132,12 +132,12 @@ def png_bytes(width=8, height=6, color=(200, 40, 40)):
 
 
 def stored_album_image(color=(40, 120, 200)):
-    """A StoredImage written through app/storage.save_image (needs an app context)."""
+    """A StoredImage written through app/images.save_image (needs an app context)."""
     import io
 
     from werkzeug.datastructures import FileStorage
 
-    from app.storage import save_image
+    from app.images import save_image
 
     image = save_image(FileStorage(io.BytesIO(png_bytes(color=color)), filename="foto.png"), purpose="album")
     db.session.commit()
@@ -204,7 +204,7 @@ def pdf_bytes(text="# Testdocument\n\nEen regel tekst."):
 
 
 def stored_document(title="Document", filename="brief.pdf", data=None, school_wide=False, groups=(), folder=None):
-    """A Document with its file written under UPLOAD_DIR/documents (needs an app context)."""
+    """A Document with its file in the storage under documents/ (needs an app context)."""
     from app.documents import files
 
     data = pdf_bytes() if data is None else data
@@ -311,3 +311,53 @@ def leave_request(children, kind="gewichtig", first=None, last=None, by=None, st
     db.session.add(request)
     db.session.commit()
     return request
+
+
+# --- stored objects (app/storage) ----------------------------------------------------------------
+
+class StoredObject:
+    """An object in the app's storage by key, asked like a Path (exists, is_file,
+    read_bytes), so a test reads the same on the local folder and on S3."""
+
+    def __init__(self, key):
+        self.key = key
+
+    def __repr__(self):
+        return f"<StoredObject {self.key}>"
+
+    def exists(self):
+        from app.storage import get_storage
+
+        return get_storage().exists(self.key)
+
+    is_file = exists
+
+    def read_bytes(self):
+        from app.storage import get_storage
+
+        return get_storage().get(self.key)
+
+
+def image_object(image, thumb=False):
+    from app.images import image_key
+
+    return StoredObject(image_key(image, thumb))
+
+
+def document_object(document):
+    from app.storage import document_key
+
+    return StoredObject(document_key(document.stored_name))
+
+
+def statement_object(stored_name):
+    from app.storage import statement_key
+
+    return StoredObject(statement_key(stored_name))
+
+
+def stored_names(prefix):
+    """The names of the objects under a prefix ("images/"), sorted: what the store holds."""
+    from app.storage import get_storage
+
+    return sorted(item.key[len(prefix):] for item in get_storage().keys(prefix))

@@ -23,9 +23,11 @@ from app.models import (
     StoredImage,
     User,
 )
-from app.storage import image_path, save_image
+from app.images import save_image
 from tests.fixtures.users import Auth, csrf_from, login_client
-from tests.factories import AdminFactory, ChildFactory, GroupFactory, GuardianshipFactory, ParentFactory, teacher_of
+from tests.factories import (
+    AdminFactory, ChildFactory, GroupFactory, GuardianshipFactory, ParentFactory, image_object, teacher_of,
+)
 
 FIRST, LAST = "Quirijntje", "Vandermaesbrugge"
 LOGIN, CONTACT, NEW_EMAIL = "q.vdm@example.nl", "Quirijntje.Werk@Kantoor.example", "q.nieuw@example.net"
@@ -99,7 +101,7 @@ def a_parent_with_everything():
 def test_erasure_needs_confirmation_then_removes_every_trace(app):
     parent, partner, child, message = a_parent_with_everything()
     photo = db.session.get(StoredImage, parent.photo_id)
-    photo_id, photo_files = photo.id, [image_path(photo), image_path(photo, thumb=True)]
+    photo_id, photo_files = photo.id, [image_object(photo), image_object(photo, thumb=True)]
     assert all(path.exists() for path in photo_files)
     assert scan_database(), "the scan finds the data before erasure"
     audit_before = db.session.scalar(select(func.count()).select_from(AuditEntry))

@@ -3,7 +3,6 @@ photos at once (all or nothing, Dutch reasons), the notification event, bounded 
 import io
 import random
 import secrets
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -19,6 +18,7 @@ from tests.factories import (
     album_with_photos,
     family,
     png_bytes,
+    stored_names,
     teacher_of,
 )
 from tests.fixtures.queries import count_queries
@@ -54,8 +54,7 @@ VISIBLE = {
 
 
 def image_files(app):
-    root = Path(app.config["UPLOAD_DIR"]) / "images"
-    return sorted(p.name for p in root.glob("*")) if root.exists() else []
+    return stored_names("images/")
 
 
 def upload(client, path, files, **fields):

@@ -389,7 +389,7 @@ def test_upload_with_another_groups_pupil_stores_nothing(app, world, login_as):
 def test_upload_and_batch_pages_list_the_pupils_without_consent_by_name_and_photo(world, login_as):
     from werkzeug.datastructures import FileStorage
 
-    from app.storage import save_image
+    from app.images import save_image
 
     image = save_image(FileStorage(io.BytesIO(png_bytes()), filename="p.png"), purpose="child")
     db.session.flush()

@@ -9,12 +9,13 @@ import pytest
 from sqlalchemy import func, select
 
 from app import clock
-from app.absence import calendar, leave_rules, statements
+from app.absence import calendar, leave_rules
 from app.absence.reasons import DEFAULT_REASONS
 from app.access import absence_writable_clause, report_clause
 from app.demo import DemoContext, absence, people, run_demo
 from app.extensions import db
 from app.models import AbsenceReason, AbsenceReport, Child, Guardianship, LeaveRequest, SchoolHoliday, User, utcnow
+from tests.factories import statement_object
 
 
 def _run(app, now):
@@ -84,7 +85,7 @@ def _check_leave(ctx):
     assert pending.kind == "vakantie" and pending.school_days == 5 and pending.checks == []
     assert pending.first_day - asked >= timedelta(weeks=8) and pending.first_day > clock.today()
     assert leave_rules.hard_errors("vakantie", pending.first_day, pending.last_day, asked) == {}
-    assert statements.path_of(pending.statement_stored).is_file() and pending.statement_kind == "pdf"
+    assert statement_object(pending.statement_stored).is_file() and pending.statement_kind == "pdf"
     assert refused.kind == "gewichtig" and refused.decision_reason.startswith("Een goedkopere vlucht")
     assert refused.decided_by_id == admin.id and refused.created_at < refused.decided_at <= utcnow()
 

@@ -1,6 +1,5 @@
 """Demo data step "messages_albums": a year of messages, one current spoedbericht, albums."""
 from datetime import timedelta
-from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -8,6 +7,7 @@ from app.demo import DemoContext, people
 from app.demo import messages_albums
 from app.extensions import db
 from app.models import Album, AlbumPhoto, Message, MessageRead, MessageReply, User, utcnow
+from tests.factories import image_object
 
 
 def _run():
@@ -41,9 +41,8 @@ def test_demo_messages_and_albums(app, login_as):
     albums = db.session.scalars(select(Album)).all()
     assert any(a.school_wide for a in albums)
     assert len({g.name for a in albums for g in a.groups}) >= 3
-    root = Path(app.config["UPLOAD_DIR"]) / "images"
     for photo in db.session.scalars(select(AlbumPhoto)).all():
-        assert (root / photo.image.filename).exists() and (root / photo.image.thumb_filename).exists()
+        assert image_object(photo.image).exists() and image_object(photo.image, thumb=True).exists()
 
     parent = db.session.scalar(select(User).where(User.login_name == "ouder@example.nl"))
     client = login_as(parent, "Demo!2026")

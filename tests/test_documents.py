@@ -3,7 +3,6 @@ safe download names, folders, the Beheer pages, the demo manual and bounded quer
 import html
 import io
 import zipfile
-from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
@@ -14,7 +13,7 @@ from app.documents import files
 from app.extensions import db
 from app.models import Document, DocumentFolder, document_groups, utcnow
 from tests.content_helpers import SEES, VIEWERS, count_queries, main_of, post_form, school, text_of  # noqa: F401
-from tests.factories import pdf_bytes, png_bytes, stored_document
+from tests.factories import document_object, pdf_bytes, png_bytes, stored_document, stored_names
 from tests.office_files import OFFICE_REL, OLE_MAGIC, VBA_PROJECT, doc, ole_file, ooxml_file, relationships, xls
 
 
@@ -129,8 +128,7 @@ BAD_FILES = [
 
 
 def stored_files(app):
-    root = Path(app.config["UPLOAD_DIR"]) / "documents"
-    return sorted(path.name for path in root.iterdir()) if root.exists() else []
+    return stored_names("documents/")
 
 
 def upload(client, data, filename, **fields):
@@ -160,7 +158,7 @@ def test_visibility_matrix(school, login_as, viewer):
         response = client.get(f"/documenten/{document.id}/download")
         assert response.status_code == (200 if allowed else 404), (viewer, key)
         if allowed:
-            assert response.data == files.path_of(document).read_bytes()
+            assert response.data == document_object(document).read_bytes()
             assert response.headers["Content-Disposition"].startswith("attachment;")
             assert response.mimetype == "application/pdf"
             assert "no-store" in response.headers["Cache-Control"]
@@ -252,7 +250,7 @@ def test_photos_uploaded_as_documents_lose_exif_and_gps(school, login_as, app, f
         assert not image.getexif() and not image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
         assert "exif" not in image.info and not any("Comment" in str(key) for key in image.info)
     assert b"Telefoonmerk" not in download.data and b"Dorpsstraat" not in download.data
-    assert files.path_of(document).read_bytes() == download.data  # what is stored, not only what is served
+    assert document_object(document).read_bytes() == download.data  # what is stored, not only what is served
 
 
 @pytest.mark.parametrize("filename, make, message", BAD_FILES, ids=[f"{f[0]}-{i}" for i, f in enumerate(BAD_FILES)])
@@ -404,7 +402,7 @@ def test_demo_has_the_parent_manual_as_a_document(app, login_as):
     manual = db.session.scalar(select(Document).where(Document.title == content.MANUAL_TITLE))
     assert manual is not None and manual.school_wide and manual.kind == "pdf"
     assert db.session.scalar(select(func.count(Document.id)).where(Document.title == content.MANUAL_TITLE)) == 1
-    data = files.path_of(manual).read_bytes()
+    data = document_object(manual).read_bytes()
     assert files.detect_kind(data) == "pdf" and b"/Title (Handleiding Mijn School voor ouders)" in data
     parent = login_as("ouder@example.nl", "Demo!2026")
     assert content.MANUAL_TITLE in main_of(parent.get("/documenten/"))

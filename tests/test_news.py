@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import NewsItem, NotificationEvent, StoredImage, news_item_groups, utcnow
 from app.markdown import render_markdown
 from tests.content_helpers import SEES, VIEWERS, count_queries, main_of, post_form, school, text_of  # noqa: F401
-from tests.factories import NewsItemFactory, png_bytes
+from tests.factories import NewsItemFactory, png_bytes, stored_names
 
 
 def image_upload(data=None, name="foto.png"):
@@ -22,7 +22,7 @@ def image_upload(data=None, name="foto.png"):
 def stored_news_image():
     from werkzeug.datastructures import FileStorage
 
-    from app.storage import save_image
+    from app.images import save_image
 
     image = save_image(FileStorage(io.BytesIO(png_bytes(64, 48)), filename="foto.png"), purpose="news")
     db.session.commit()
@@ -38,8 +38,7 @@ def news_items(school):
 
 
 def upload_files(app):
-    root = Path(app.config["UPLOAD_DIR"]) / "images"
-    return sorted(root.iterdir()) if root.exists() else []
+    return stored_names("images/")
 
 
 # --- who sees what ----------------------------------------------------------------------

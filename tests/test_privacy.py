@@ -227,7 +227,7 @@ def test_photos_of_albums_or_unknown_ids_are_not_served_here(app, school):
 
     from werkzeug.datastructures import FileStorage
 
-    from app.storage import save_image
+    from app.images import save_image
 
     album_image = save_image(FileStorage(BytesIO(jpeg_bytes()), filename="a.jpg"), "album")
     db.session.commit()

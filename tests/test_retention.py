@@ -26,7 +26,6 @@ from app.models import (
     SchoolSetting,
     User,
 )
-from app.storage import image_path
 from tests.factories import (
     AdminFactory,
     ChildFactory,
@@ -36,6 +35,7 @@ from tests.factories import (
     ParentFactory,
     TeacherFactory,
     album_with_photos,
+    image_object,
     stored_album_image,
 )
 from tests.fixtures.users import csrf_from, login_client
@@ -153,7 +153,7 @@ def school(app):
     s["message"] = MessageFactory(title="Afscheid", text="Annefleur Retentietest gaat naar het voortgezet onderwijs.",
                                   groups=[group])
     make_round(group, invite=[s["over"], s["current"]])
-    s["photo_file"], s["photo_id"] = image_path(photo, False), photo.id
+    s["photo_file"], s["photo_id"] = image_object(photo), photo.id
     return s
 
 

@@ -1,4 +1,4 @@
-"""Image uploads (app/storage.py) through the real "+" photo upload of Mijn account.
+"""Image uploads (app/images.py) through the real "+" photo upload of Mijn account.
 
 Content decides, not the file name or Content-Type; refused uploads store nothing and say
 why in Dutch; accepted photos are re-encoded without metadata and get a thumbnail.
@@ -6,7 +6,6 @@ why in Dutch; accepted photos are re-encoded without metadata and get a thumbnai
 import io
 import struct
 import zlib
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -15,9 +14,9 @@ from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
 from app.models import AuditEntry, StoredImage, User
-from app.storage import UploadError, image_path, save_image, size_text
+from app.images import UploadError, save_image, size_text
 from tests.fixtures.users import Auth
-from tests.factories import ParentFactory
+from tests.factories import ParentFactory, image_object, stored_names
 
 # --- image makers ------------------------------------------------------------------------
 
@@ -81,8 +80,7 @@ SVG = (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10"
 
 
 def stored_files(app):
-    root = Path(app.config["UPLOAD_DIR"]) / "images"
-    return sorted(p.name for p in root.glob("*")) if root.exists() else []
+    return stored_names("images/")
 
 
 def upload(client, data, filename="foto.jpg", content_type="image/jpeg"):
@@ -192,14 +190,14 @@ def test_jpeg_with_gps_is_stored_without_any_metadata(app, parent_client):
     image = db.session.get(StoredImage, user.photo_id)
     assert (image.purpose, image.mime_type, image.extension) == ("profile", "image/jpeg", "jpg")
     for thumb in (False, True):
-        stored = image_path(image, thumb).read_bytes()
+        stored = image_object(image, thumb).read_bytes()
         assert b"Exif" not in stored and b"PhoneMaker" not in stored and b"geheim" not in stored
         opened = Image.open(io.BytesIO(stored))
         assert opened.format == "JPEG"
         assert not opened.getexif()
         assert not opened.getexif().get_ifd(GPS_IFD)
         assert "exif" not in opened.info and "comment" not in opened.info
-    assert Image.open(image_path(image, thumb=True)).size == (480, 360)
+    assert Image.open(io.BytesIO(image_object(image, thumb=True).read_bytes())).size == (480, 360)
     # The stored name is random, not the uploaded one.
     assert "IMG_0001" not in image.filename
     # The change is in the audit log, without values.
@@ -214,7 +212,7 @@ def test_exif_orientation_is_applied_before_the_metadata_goes(app):
         image = save_image(FileStorage(io.BytesIO(data), filename="x.jpg"), "profile")
         db.session.commit()
         assert (image.width, image.height) == (200, 300)
-        assert not Image.open(image_path(image)).getexif()
+        assert not Image.open(io.BytesIO(image_object(image).read_bytes())).getexif()
 
 
 def test_png_text_chunks_are_dropped_and_transparency_kept(app):
@@ -227,7 +225,7 @@ def test_png_text_chunks_are_dropped_and_transparency_kept(app):
     with app.test_request_context():
         image = save_image(FileStorage(io.BytesIO(data), filename="x.png", content_type="text/plain"), "child")
         db.session.commit()
-        stored = image_path(image).read_bytes()
+        stored = image_object(image).read_bytes()
     assert b"Schutkampenweg" not in stored
     assert Image.open(io.BytesIO(stored)).mode == "RGBA"
     assert image.mime_type == "image/png"
@@ -260,7 +258,7 @@ def test_phone_camera_mpo_jpeg_is_accepted_as_jpeg(app):
     with app.test_request_context():
         image = save_image(FileStorage(io.BytesIO(data), filename="IMG.JPG"), "profile")
         db.session.commit()
-        stored = Image.open(image_path(image))
+        stored = Image.open(io.BytesIO(image_object(image).read_bytes()))
         assert stored.format == "JPEG" and image.mime_type == "image/jpeg"
         assert not stored.getexif()
         assert stored.getpixel((5, 5))[0] > 150  # the first frame

@@ -19,7 +19,7 @@ A statement uploaded with a form that comes back (a refusal, or checks to confir
 kept: it is checked and stored at once, and the form carries a signed token of it (bound
 to the parent, valid for a few hours), so the parent does not have to choose the file
 again. A statement that is never submitted is removed by the daily retention job once it
-is a day old (app/absence/statements.sweep_unreferenced).
+is a day old (app/storage/references.sweep_unreferenced).
 """
 import hashlib
 from dataclasses import dataclass, field
@@ -38,8 +38,8 @@ from app.absence.statements import remove_file, store_statement
 from app.access import absence_writable_clause
 from app.audit import record_change
 from app.extensions import db
+from app.images import UploadError
 from app.models import LEAVE_KINDS, Child, LeaveRequest, utcnow
-from app.storage import UploadError
 
 REASON_MAX = 2000
 STATEMENT_FIELDS = ("statement_name", "statement_stored", "statement_kind", "statement_mime", "statement_size")

@@ -16,12 +16,12 @@ from app.extensions import limiter
 from app.formatting import duration_nl
 from app.forms import ConfirmForm
 from app.htmx import is_htmx, render_page
+from app.images import UploadError
 from app.notifications.catalog import preferences_of
 from app.notifications.services import preferences_for
 from app.people import numbers
 from app.people import services as people
 from app.people.forms import PhotoForm, privacy_form
-from app.storage import UploadError
 
 
 # --- Persoonlijke gegevens -----------------------------------------------------------------

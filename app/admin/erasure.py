@@ -333,7 +333,7 @@ def erase_account(user, actor, *, action="gewist", commit=True):
             db.session.execute(table.delete().where(column == user_id))
     # 2. The profile photo.
     if user.photo_id is not None:
-        from app.storage import delete_image
+        from app.images import delete_image
 
         image = db.session.get(StoredImage, user.photo_id)
         user.photo_id = None

@@ -21,7 +21,7 @@ back by the office (RetentionHold, with a reason), each in its own transaction:
 
 Every run also looks again at erased pupils' kept rows: when a rule no longer holds (the
 photos were deleted, the 5 years of the absence records passed), those rows go then; and it
-removes leave statement files no request refers to (app/absence/statements.py). A second run
+removes stored files no row refers to, once a day old (app/storage/references.py). A second run
 on the same day changes nothing.
 
 The second period (app/admin/retention_absence.py): a pupil's absence reports and leave
@@ -42,7 +42,6 @@ from sqlalchemy.orm import selectinload
 from app import clock
 from app.admin import retention_absence as absence
 from app.admin.erasure import Traces, erase_account, scrub_everywhere
-from app.absence.statements import sweep_unreferenced
 from app.admin.retention_absence import ERASED_NAME
 from app.admin.retention_dates import add_years, due_on, one_month_after
 from app.admin.services import ServiceError, is_erased
@@ -51,6 +50,7 @@ from app.extensions import db
 from app.jobs import job_app_context
 from app.models import Child, Guardianship, PhotoTag, RetentionHold, Role, StoredImage, User, utcnow
 from app.settings import get_setting, set_setting
+from app.storage import sweep_unreferenced
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +210,7 @@ def erase_pupil(child, today):
             erase_account(parent, None, action=ERASED_ACTION, commit=False)
             accounts += 1
     if image is not None:
-        from app.storage import delete_image
+        from app.images import delete_image
 
         delete_image(image)
     statements = absence.remove_orphan_requests()
@@ -265,7 +265,7 @@ class RetentionRun:
     accounts: int = 0
     failed: int = 0
     released: int = 0
-    statements_swept: int = 0   # statement files of leave forms never submitted
+    files_swept: int = 0   # objects no row refers to (never-submitted leave forms, old imports, ...)
 
 
 def run_retention(today=None, dry_run=False):
@@ -292,7 +292,7 @@ def run_retention(today=None, dry_run=False):
                 db.session.rollback()
                 run.failed += 1
         run.released = _release_kept(today)
-        run.statements_swept = sweep_unreferenced()
+        run.files_swept = sweep_unreferenced()
         set_setting(LAST_RUN_KEY, json.dumps({
             "at": utcnow().isoformat(timespec="seconds"), "today": today.isoformat(), "pupils": run.pupils,
             "accounts": run.accounts, "failed": run.failed}))

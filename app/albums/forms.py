@@ -1,4 +1,4 @@
-"""Fotoalbums forms. Every message is Dutch; photos are checked by app/storage.py and the
+"""Fotoalbums forms. Every message is Dutch; photos are checked by app/images.py and the
 audience by app/audience.py."""
 from wtforms import DateField, Field, MultipleFileField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional

@@ -13,10 +13,10 @@ from flask_login import current_user, login_required
 from app.access import child_for, children_of, item_for
 from app.albums import bp, services
 from app.htmx import render_page
+from app.images import send_image
 from app.models import Album
 from app.pagecache import cached_page
 from app.pagination import page_number
-from app.storage import send_image
 
 
 @bp.get("")

@@ -4,10 +4,11 @@ Consent is enforced here: every query a parent's page makes takes `viewer` and a
 app/privacy/consent.hidden_photo_clause (a photo with a marked pupil without albums consent
 is seen only by staff and that pupil's own parents). Staff see every photo.
 
-Uploads are all or nothing: every file goes through app/storage.save_image (checked by
+Uploads are all or nothing: every file goes through app/images.save_image (checked by
 content, size-limited, re-encoded without metadata, thumbnailed); when one file is refused,
-the files already written are removed and nothing is stored, and the staff member gets the
-list of refused files with the reason for each.
+the objects already written are removed (the rollback takes them, app/storage/transaction.py)
+and nothing is stored, and the staff member gets the list of refused files with the reason
+for each. When the store itself is away, the upload stops at the first file with that message.
 """
 
 from sqlalchemy import exists, func, select, true
@@ -17,11 +18,12 @@ from app.access import managed_clause, visible_clause
 from app.albums import tags
 from app.audience import apply_audience, resolve_audience
 from app.extensions import db
+from app.images import UploadError, delete_image, save_image
 from app.models import Album, AlbumPhoto, PhotoTag
 from app.notifications.services import record_event
 from app.pagination import Page, clamp_page
 from app.privacy.consent import hidden_photo_clause
-from app.storage import UploadError, image_path, save_image
+from app.storage import StorageError
 
 PER_PAGE = 24
 MAX_FILES = 100
@@ -144,20 +146,15 @@ def _store_photos(files, user):
     for file_storage in files:
         try:
             stored.append(save_image(file_storage, purpose="album", uploaded_by=user))
+        except StorageError as error:  # no use trying the other files
+            db.session.rollback()
+            raise PhotoUploadError([("", str(error))]) from None
         except UploadError as error:
             problems.append((_display_name(file_storage), str(error)))
     if problems:
-        _discard(stored)
+        db.session.rollback()  # the written objects go with it
         raise PhotoUploadError(problems)
     return stored
-
-
-def _discard(images):
-    """Remove written files of images that will not be stored, and forget the rows."""
-    for image in images:
-        for thumb in (False, True):
-            image_path(image, thumb).unlink(missing_ok=True)
-    db.session.rollback()
 
 
 def _next_position(album):
@@ -186,7 +183,7 @@ def create_album(author, *, title, description, event_date, school_wide, group_i
         record_event("album", "album", album.id, author)
         db.session.commit()
     except Exception:
-        _discard(images)
+        db.session.rollback()  # the written objects go with it
         raise
     return album
 
@@ -205,7 +202,7 @@ def add_photos(user, album, files, child_ids=()):
         tags.add_tags(user, [photo.id for photo in photos], child_ids)
         db.session.commit()
     except Exception:
-        _discard(images)
+        db.session.rollback()  # the written objects go with it
         raise
     return len(images)
 
@@ -221,25 +218,16 @@ def update_album(user, album, *, title, description, event_date, school_wide, gr
     db.session.commit()
 
 
-def _delete_files(paths):
-    for path in paths:
-        path.unlink(missing_ok=True)
-
-
 def delete_photo(photo):
     image = photo.image
-    paths = [image_path(image), image_path(image, thumb=True)]
     db.session.delete(photo)
-    db.session.delete(image)
+    delete_image(image)  # the objects go after the commit: a failed commit leaves the photo whole
     db.session.commit()
-    _delete_files(paths)  # after the commit: a failed commit leaves the photo whole
 
 
 def delete_album(album):
     photos = photos_of(album, None)  # every photo, whoever may see it
-    paths = [path for photo in photos for path in (image_path(photo.image), image_path(photo.image, thumb=True))]
     for photo in photos:
-        db.session.delete(photo.image)
+        delete_image(photo.image)
     db.session.delete(album)
     db.session.commit()
-    _delete_files(paths)

@@ -14,12 +14,12 @@ from app.children import bp, services
 from app.children.forms import GENDERS, ChildContactForm, ChildForm
 from app.forms import ConfirmForm
 from app.htmx import is_htmx, render_page
+from app.images import UploadError
 from app.pagecache import cached_page
 from app.people import numbers
 from app.people import services as people
 from app.people.forms import PhotoForm, privacy_form
 from app.settings import module_enabled
-from app.storage import UploadError
 
 
 def _page(template, child, tab, status=200, fragment=None, **context):

@@ -20,8 +20,8 @@ from app.demo.simple_pdf import text_to_pdf
 from app.formatting import MONTHS, date_nl
 from app.documents import services as document_services
 from app.extensions import db
+from app.images import save_image
 from app.models import AgendaItem, Document, NewsItem
-from app.storage import save_image
 
 MANUAL_TEXT = Path(__file__).resolve().parent.parent / "data" / "ouderhandleiding.txt"
 MANUAL_TITLE = "Handleiding Mijn School voor ouders"

@@ -17,8 +17,8 @@ from werkzeug.datastructures import FileStorage
 
 from app.clock import to_utc
 from app.extensions import db
+from app.images import save_image
 from app.models import Album, AlbumPhoto, Message, MessageRead, MessageReply, utcnow
-from app.storage import save_image
 
 URGENT_TITLE = "Schoolplein morgen dicht door stormschade"
 URGENT_TEXT = (

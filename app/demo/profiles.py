@@ -11,8 +11,8 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
+from app.images import save_image
 from app.models import ChildNote, ContactNumber, PrivacySetting
-from app.storage import save_image
 
 STREETS = ["Kastanjelaan", "Lindenhof", "Schoolstraat", "Haarweg", "Wierdensestraat", "Molenkamp",
            "Esweg", "Boekweitstraat", "Enterstraat", "Stationsstraat", "Rosariumlaan", "Pluimersdijk"]

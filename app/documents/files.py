@@ -1,5 +1,5 @@
 """Document files: what a file really is (by its bytes, never its name or Content-Type),
-a safe download name, and where it is stored (UPLOAD_DIR/documents, random names).
+a safe download name, and where it is stored (app/storage: documents/<random name>).
 
 Accepted: PDF; Word, Excel and PowerPoint (docx/xlsx/pptx, and the old doc/xls);
 JPEG, PNG, WebP and GIF images. Checked by content:
@@ -15,7 +15,7 @@ JPEG, PNG, WebP and GIF images. Checked by content:
   external workbooks: the way remote content and NTLM leaks come in).
 - Password-protected (encrypted) Office files are refused: they cannot be checked.
 - JPEG, PNG and WebP are re-encoded without metadata (EXIF, GPS, comments) by the same
-  code as every uploaded photo (app/storage.strip_metadata). GIF is stored as it is (it
+  code as every uploaded photo (app/images.strip_metadata). GIF is stored as it is (it
   has no EXIF block, and re-encoding would lose an animation).
 """
 import io
@@ -25,14 +25,14 @@ import struct
 import unicodedata
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
 from xml.etree import ElementTree
 
 import olefile
 from flask import current_app
 from PIL import Image, UnidentifiedImageError
 
-from app.storage import UploadError, read_limited, strip_metadata
+from app.images import UploadError, read_limited, strip_metadata
+from app.storage import document_key, get_storage
 
 
 @dataclass(frozen=True)
@@ -358,18 +358,15 @@ def size_label(size_bytes):
     return f"{text} MB"
 
 
-def documents_root():
-    path = Path(current_app.config["UPLOAD_DIR"]) / "documents"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def store(checked):
-    """Write the checked bytes under a random name; returns that name."""
+    """Store the checked bytes under a random name (before the row is committed); returns
+    that name. Raises StorageError (an UploadError, Dutch) when the store is away."""
     stored_name = f"{secrets.token_hex(16)}.{checked.kind.extension}"
-    (documents_root() / stored_name).write_bytes(checked.data)
+    get_storage().put(document_key(stored_name), checked.data, checked.kind.mime_type)
     return stored_name
 
 
-def path_of(document):
-    return documents_root() / document.stored_name
+def serve(document):
+    """The document as a download (private, never cached); 404 when its file is missing."""
+    return get_storage().serve(document_key(document.stored_name), document.mime_type,
+                               download_name=document.original_name, inline=False, cache="private, no-store")

@@ -1,8 +1,8 @@
 """Documents: what a user may download, and uploading/changing/removing them (Beheer).
 
-A file is checked by content and written under a random name before its row is
-committed; when anything fails, the file is removed again, so a refused upload leaves
-nothing behind.
+A file is checked by content and stored under a random key before its row is committed;
+when anything fails, the object is removed again, so a refused upload leaves nothing
+behind. A replaced or deleted document's object goes after the commit.
 """
 from itertools import groupby
 
@@ -14,6 +14,7 @@ from app.audience import resolve_audience
 from app.documents import files
 from app.extensions import db
 from app.models import Document, DocumentFolder
+from app.storage import delete_quietly, document_key
 
 STAFF_PER_PAGE = 40
 
@@ -72,8 +73,9 @@ def _folder(folder_id, new_folder):
 
 
 def _unlink(stored_name):
+    # Best effort: an object the store could not delete now goes with the daily sweep.
     if stored_name:
-        (files.documents_root() / stored_name).unlink(missing_ok=True)
+        delete_quietly([document_key(stored_name)])
 
 
 def create_document(uploader, *, title, description, folder_id, new_folder, school_wide, group_ids, upload):

@@ -7,9 +7,9 @@ from app.audience import prepare_audience, save_audience_form
 from app.documents import files, services, staff_bp
 from app.documents.forms import DocumentForm
 from app.htmx import render_page
+from app.images import UploadError
 from app.models import Document
 from app.pagination import page_number
-from app.storage import UploadError
 
 
 @staff_bp.get("/", endpoint="index")

@@ -11,9 +11,9 @@ from app import privacy
 from app.extensions import db
 from app.groups import bp
 from app.htmx import render_page
+from app.images import send_image
 from app.models import Group
 from app.pagecache import cached_page
-from app.storage import send_image
 
 
 @bp.get("/")

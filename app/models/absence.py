@@ -15,7 +15,7 @@
   more siblings (`children`): "vakantie" (art. 13a) or "gewichtig" (art. 14). `checks`
   holds what the law's rules said when the parent submitted (app/absence/leave_rules.py),
   so the director sees which rule the request does not meet. The employer's statement is
-  a checked document file (app/documents/files.py) under UPLOAD_DIR/documents.
+  a checked document file (app/documents/files.py) in the storage under statements/.
 - A `SchoolHoliday` is a holiday period the office enters (Beheer › Afwezigheid ›
   Instellingen): school days are the weekdays outside them (app/absence/calendar.py).
 

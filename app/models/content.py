@@ -109,7 +109,7 @@ class Document(AudienceMixin, db.Model):
     )
     # The sanitised name the file was uploaded with (used in Content-Disposition).
     original_name: Mapped[str] = mapped_column(String(200))
-    # Random file name under UPLOAD_DIR/documents; never derived from user input.
+    # Random name (the storage key documents/<name>); never derived from user input.
     stored_name: Mapped[str] = mapped_column(String(80), unique=True)
     # Detected from the content (app/documents/files.py), e.g. "pdf", "docx".
     kind: Mapped[str] = mapped_column(String(10))

@@ -1,6 +1,6 @@
 """Stored images (profile photos, pupil photos, album photos, news images).
 
-The files live under UPLOAD_DIR, never under static/; app/storage.py writes them and a
+The files live in the storage (app/storage, never under static/); app/images.py writes them and a
 route that checks access serves them.
 """
 from datetime import datetime

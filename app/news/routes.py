@@ -3,10 +3,10 @@ from flask import abort
 from flask_login import current_user, login_required
 
 from app.htmx import render_page
+from app.images import send_image
 from app.news import bp, services
 from app.pagecache import cached_page
 from app.pagination import page_number
-from app.storage import send_image
 
 
 @bp.get("/")

@@ -11,9 +11,9 @@ from app.access import can_manage, item_for, managed_clause, visible_clause
 from app.audience import apply_audience, resolve_audience
 from app.clock import to_utc
 from app.extensions import db
+from app.images import delete_image, save_image
 from app.models import NewsItem, utcnow
 from app.notifications.services import record_event
-from app.storage import image_path, save_image
 
 PER_PAGE = 10
 STAFF_PER_PAGE = 25
@@ -59,13 +59,6 @@ def managed_news_page(user, page):
 
 # --- changing ----------------------------------------------------------------------------
 
-def _unlink_files(image):
-    """Remove an image's files (after its row is gone, or when its row never got stored)."""
-    if image is not None:
-        for thumb in (False, True):
-            image_path(image, thumb).unlink(missing_ok=True)
-
-
 def create_news(author, *, title, body, published_at, school_wide, group_ids, image_file=None):
     """Create a news item and record the 'news' notification event in the same transaction.
 
@@ -84,8 +77,7 @@ def create_news(author, *, title, body, published_at, school_wide, group_ids, im
         record_event("news", "news", item.id, author)
         db.session.commit()
     except Exception:
-        db.session.rollback()
-        _unlink_files(image)
+        db.session.rollback()  # the image's objects go with it (app/storage/transaction.py)
         raise
     return item
 
@@ -107,13 +99,11 @@ def update_news(editor, item, *, title, body, published_at, school_wide, group_i
         if new_image is not None or remove_image:
             item.image = new_image
         if old_image is not None:
-            db.session.delete(old_image)
+            delete_image(old_image)  # its objects go after the commit
         db.session.commit()
     except Exception:
         db.session.rollback()
-        _unlink_files(new_image)
         raise
-    _unlink_files(old_image)
     return item
 
 
@@ -121,6 +111,5 @@ def delete_news(item):
     image = item.image
     db.session.delete(item)
     if image is not None:
-        db.session.delete(image)
+        delete_image(image)
     db.session.commit()
-    _unlink_files(image)

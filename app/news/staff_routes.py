@@ -6,11 +6,11 @@ from app.access import managed_item_for, staff_required
 from app.audience import prepare_audience, save_audience_form
 from app.clock import to_local
 from app.htmx import render_page
+from app.images import UploadError
 from app.models import NewsItem, utcnow
 from app.news import services, staff_bp
 from app.news.forms import NewsForm
 from app.pagination import page_number
-from app.storage import UploadError
 
 
 @staff_bp.get("/", endpoint="index")

@@ -77,7 +77,7 @@ class NumberForm(PortalForm):
 
 
 class PhotoForm(PortalForm):
-    # The content is checked by app/storage.save_image, not by name or Content-Type.
+    # The content is checked by app/images.save_image, not by name or Content-Type.
     photo = FileField("Foto kiezen", render_kw={"accept": "image/jpeg,image/png,image/webp"})
 
 

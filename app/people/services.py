@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from app.audit import record_change
 from app.extensions import db
+from app.images import delete_image, save_image
 from app.models import ContactNumber, StoredImage
-from app.storage import delete_image, save_image
 
 
 def apply_changes(obj, values):

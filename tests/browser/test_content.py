@@ -15,7 +15,7 @@ from tests.factories import AgendaItemFactory, NewsItemFactory, pdf_bytes, png_b
 def news_image():
     from werkzeug.datastructures import FileStorage
 
-    from app.storage import save_image
+    from app.images import save_image
 
     image = save_image(FileStorage(io.BytesIO(png_bytes(320, 200)), filename="foto.png"), purpose="news")
     db.session.commit()

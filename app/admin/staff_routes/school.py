@@ -1,9 +1,8 @@
 """Beheer > CSV import, new school year, settings and audit log. Office only."""
 import secrets
-import time
 from pathlib import Path
 
-from flask import current_app, flash, redirect, render_template, request, send_file, session, url_for
+from flask import flash, redirect, render_template, request, send_file, session, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -20,46 +19,39 @@ from app.models import AuditEntry, Child, User
 from app.pagination import page_number
 from app.request_input import db_int
 from app.settings import CONTACT_KEYS, MODULES, module_enabled, school_details, set_setting
-from app.storage import UploadError, read_limited
+from app.images import UploadError, read_limited
+from app.storage import StorageError, StorageMissing, delete_quietly, get_storage, import_key
 
 MODULE_LABELS = {"resultaten": "Resultaten (bij Mijn kinderen)"}
-UPLOAD_MAX_AGE = 24 * 3600
 OUTDATED = ("Er is intussen iets veranderd in het portaal. Hieronder staat het bijgewerkte voorbeeld; controleer "
             "het en importeer opnieuw. Er is nog niets geïmporteerd.")
 SAMPLE_FILE = Path(__file__).resolve().parents[2] / "data" / "voorbeeld-leerlingen.csv"
 
 
 # --- the uploaded file between preview and import ------------------------------------------------
-# Kept under UPLOAD_DIR/imports (never static) with a random name bound to the session, and
-# removed after the import or after a day.
-
-def _imports_dir():
-    path = Path(current_app.config["UPLOAD_DIR"]) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
+# Kept in the storage (imports/<token>.csv, never static) with a random name bound to the
+# session, and removed after the import, or by the daily sweep once a day old.
 
 def _store_upload(data):
-    folder = _imports_dir()
-    cutoff = time.time() - UPLOAD_MAX_AGE
-    for old in folder.glob("*.csv"):
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
+    """Raises StorageError (Dutch) when the store is away."""
     token = secrets.token_hex(16)
-    (folder / f"{token}.csv").write_bytes(data)
+    get_storage().put(import_key(token), data, "text/csv")
     session["admin_import"] = token
     return token
 
 
 def _load_upload(token):
+    """The held file of this session's token, or None. Raises StorageError."""
     if not token or token != session.get("admin_import"):
         return None
-    path = _imports_dir() / f"{token}.csv"
-    return path.read_bytes() if path.exists() else None
+    try:
+        return get_storage().get(import_key(token))
+    except StorageMissing:
+        return None
 
 
 def _drop_upload(token):
-    (_imports_dir() / f"{token}.csv").unlink(missing_ok=True)
+    delete_quietly([import_key(token)])
     session.pop("admin_import", None)
 
 
@@ -81,10 +73,10 @@ def import_csv():
             data = read_limited(form.file.data, csv_import.MAX_BYTES,
                                 "Het bestand is groter dan 2 MB. Splits het bestand.")
             parsed = csv_import.read_csv(data)
-        except (UploadError, csv_import.FileProblem) as exc:
+            token = _store_upload(data)
+        except (UploadError, csv_import.FileProblem) as exc:  # StorageError is an UploadError
             form.file.errors = list(form.file.errors) + [str(exc)]
         else:
-            token = _store_upload(data)
             return _preview(csv_import.make_plan(parsed), token)
     status = 422 if form.errors else 200
     return render_template("admin/import.html", form=form, columns=csv_import.COLUMNS), status
@@ -102,7 +94,11 @@ def import_sample():
 @admin_required
 def import_commit():
     form = ImportCommitForm()
-    data = _load_upload(form.upload.data) if form.validate_on_submit() else None
+    try:
+        data = _load_upload(form.upload.data) if form.validate_on_submit() else None
+    except StorageError as error:
+        flash(f"{error} Er is niets geïmporteerd.", "error")
+        return redirect(url_for("admin.import_csv"))
     if data is None:
         flash("Het geüploade bestand is niet meer beschikbaar. Upload het opnieuw; er is niets geïmporteerd.", "error")
         return redirect(url_for("admin.import_csv"))

@@ -1,20 +1,23 @@
 """Image uploads: checked by content, size-limited, re-encoded without metadata, thumbnailed.
 
 Used for profile photos, pupil photos, album photos and news images; images uploaded as
-documents are cleaned by the same code (`strip_metadata`). Files are written
-under UPLOAD_DIR (never under static/) with random names; a route that checks access
-serves them through `send_image`.
+documents are cleaned by the same code (`strip_metadata`). The image and its thumbnail are
+stored (app/storage, never under static/) under random keys before their row is
+committed; a route that checks access serves them through `send_image`.
 """
 import io
 import secrets
 import warnings
-from pathlib import Path
 
-from flask import current_app, send_file
+from flask import current_app
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from app.extensions import db
 from app.models import StoredImage
+# UploadError is defined with StorageError (app/storage/base.py); importers take it from here.
+from app.storage import (StorageError, UploadError, delete_after_commit, delete_quietly, discard_unless_committed,
+                         get_storage)
+from app.storage import image_key as _key
 
 # Content type by what Pillow finds in the bytes, never by file name or Content-Type.
 FORMATS = {
@@ -27,16 +30,6 @@ FORMATS = {
 FORMAT_ALIASES = {"MPO": "JPEG"}
 TOO_MANY_PIXELS = "Deze foto heeft te veel pixels. Verklein de foto en probeer het opnieuw."
 ImageFile.LOAD_TRUNCATED_IMAGES = False
-
-
-class UploadError(ValueError):
-    """A refused upload; str(error) is the Dutch message for the user."""
-
-
-def upload_root(folder="images"):
-    path = Path(current_app.config["UPLOAD_DIR"]) / folder
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def size_text(limit):
@@ -99,11 +92,13 @@ def _normalise(image, fmt):
     return clean
 
 
-def _save(image, path, fmt):
+def _encode(image, fmt):
     options = {"JPEG": {"quality": 85, "optimize": True, "progressive": True},
                "PNG": {"optimize": True},
                "WEBP": {"quality": 82}}[fmt]
-    image.save(path, fmt, **options)
+    out = io.BytesIO()
+    image.save(out, fmt, **options)
+    return out.getvalue()
 
 
 def _clean(data):
@@ -118,16 +113,16 @@ def strip_metadata(data):
     kept as they are otherwise (documents). Returns (bytes, extension, mime type); raises
     UploadError."""
     image, fmt = _clean(data)
-    out = io.BytesIO()
-    _save(image, out, fmt)
     extension, mime = FORMATS[fmt]
-    return out.getvalue(), extension, mime
+    return _encode(image, fmt), extension, mime
 
 
 def save_image(file_storage, purpose, uploaded_by=None, max_side=2000, thumb_side=480):
     """Validate and store an uploaded image; returns the StoredImage (caller commits).
 
-    Raises UploadError with a Dutch message; nothing is stored then.
+    Raises UploadError with a Dutch message (StorageError when the store is away); nothing
+    is stored then. The objects are written now under their final keys; when the caller's
+    transaction ends without a commit they are deleted again (app/storage/transaction.py).
     """
     limit = current_app.config["MAX_IMAGE_BYTES"]
     data = read_limited(file_storage, limit, f"De foto is te groot. Het maximum is {size_text(limit)}.")
@@ -136,35 +131,35 @@ def save_image(file_storage, purpose, uploaded_by=None, max_side=2000, thumb_sid
     image.thumbnail((max_side, max_side))
     thumb = image.copy()
     thumb.thumbnail((thumb_side, thumb_side))
+    full_bytes, thumb_bytes = _encode(image, fmt), _encode(thumb, fmt)
 
     stem = secrets.token_hex(16)
-    root = upload_root()
-    full_path = root / f"{stem}.{extension}"
-    thumb_path = root / f"{stem}_thumb.{extension}"
+    keys = (_key(stem, extension), _key(stem, extension, thumb=True))
+    storage = get_storage()
     try:
-        _save(image, full_path, fmt)
-        _save(thumb, thumb_path, fmt)
-    except Exception:
-        full_path.unlink(missing_ok=True)
-        thumb_path.unlink(missing_ok=True)
+        storage.put(keys[0], full_bytes, mime)
+        storage.put(keys[1], thumb_bytes, mime)
+    except StorageError:
+        delete_quietly(keys)
         raise
+    discard_unless_committed(*keys)
     stored = StoredImage(
         purpose=purpose, stem=stem, extension=extension, mime_type=mime,
-        width=image.width, height=image.height, size_bytes=full_path.stat().st_size,
+        width=image.width, height=image.height, size_bytes=len(full_bytes),
         uploaded_by_id=getattr(uploaded_by, "id", None),
     )
     db.session.add(stored)
     return stored
 
 
-def image_path(image, thumb=False):
-    return upload_root() / (image.thumb_filename if thumb else image.filename)
+def image_key(image, thumb=False):
+    """The storage key of a StoredImage (or its thumbnail)."""
+    return _key(image.stem, image.extension, thumb)
 
 
 def delete_image(image):
-    """Remove the files and the row (caller commits)."""
-    for thumb in (False, True):
-        image_path(image, thumb).unlink(missing_ok=True)
+    """Delete the row (caller commits); the objects go once that commit is done."""
+    delete_after_commit(image_key(image), image_key(image, thumb=True))
     db.session.delete(image)
 
 
@@ -173,10 +168,7 @@ def send_image(image, thumb=False, revalidate=False):
 
     With `revalidate` the browser keeps the image but asks again before every use (an
     ETag: a 304 costs nothing): for images whose access can end at any moment, such as an
-    album photo hidden when a parent withdraws consent."""
-    response = send_file(image_path(image, thumb), mimetype=image.mime_type,
-                         max_age=None if revalidate else 3600, conditional=True, etag=True)
-    # Personal images: the browser may cache them, shared caches may not.
-    response.headers["Cache-Control"] = "private, no-cache" if revalidate else "private, max-age=3600"
-    response.headers["Content-Disposition"] = "inline"
-    return response
+    album photo hidden when a parent withdraws consent. Personal images: the browser may
+    cache them, shared caches may not."""
+    cache = "private, no-cache" if revalidate else "private, max-age=3600"
+    return get_storage().serve(image_key(image, thumb), image.mime_type, inline=True, cache=cache)
