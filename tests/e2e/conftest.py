@@ -92,9 +92,17 @@ def portal(services, e2e_root, school_day):
     deployment.stop_all()
 
 
+FAULTS = FaultTable()
+
+
 @pytest.fixture(scope="session")
 def fault_table():
-    table = FaultTable()
-    yield table
-    if table.rows:
-        print("\n" + table.render())
+    """The session's fault table, printed at the end of the run (pytest_terminal_summary)."""
+    return FAULTS
+
+
+def pytest_terminal_summary(terminalreporter):
+    if FAULTS.rows:
+        terminalreporter.write_line("")
+        for line in FAULTS.render().splitlines():
+            terminalreporter.write_line(line)

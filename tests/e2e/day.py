@@ -82,12 +82,13 @@ def album_id_of(response):
 
 
 def view_album(parent, album_id):
-    """The album page and every photo on it (thumbnail and full size); returns the
-    responses of the images."""
+    """The album page, its thumbnails and every photo at full size (as a parent clicking
+    through it); returns the responses of the images."""
     page = parent.get(f"/fotoalbums/{album_id}")
     assert page.status_code == 200, page.status_code
-    images = [parent.get(src, label=parent.label) for src in links(page.text, rf"^/fotoalbums/{album_id}/foto/\d+/")]
-    return page, images
+    photos = links(page.text, rf"^/fotoalbums/{album_id}/foto/\d+$")
+    sources = links(page.text, rf"^/fotoalbums/{album_id}/foto/\d+/miniatuur") + [f"{p}/afbeelding" for p in photos]
+    return page, [parent.get(src) for src in sources]
 
 
 def book_first_free_slot(parent):

@@ -21,18 +21,38 @@ HONCHO = [sys.executable, "-m", "honcho", "--no-colour", "-d", str(ROOT), "-f", 
 RETRY_DELAYS = "10,20,30" + ",60" * 20
 
 
+def _stat(pid):
+    """(ppid, pgid) of a process, or None when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[1]), int(fields[2])
+
+
 def children_of(pid):
     """The pids whose parent is `pid` (read from /proc)."""
     found = []
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
+        if entry.name.isdigit() and (_stat(entry.name) or (None,))[0] == pid:
+            found.append(int(entry.name))
     return found
+
+
+def descendants(pid):
+    found, todo = [], [pid]
+    while todo:
+        for child in children_of(todo.pop()):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def cmdline(pid):
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
 
 
 class Portal:
@@ -43,7 +63,7 @@ class Portal:
         self.port = free_port()
         self.secret_key = secrets.token_urlsafe(48)
         self.processes = {}  # name -> Popen of its honcho
-        self.restarts = {}
+        self.groups = {}  # name -> process groups of its command
         (self.root / "uploads").mkdir(parents=True, exist_ok=True)
         self.env = {key: value for key, value in os.environ.items()
                     if not key.startswith(("TEST_", "PG", "REDIS_", "MAIL_", "AWS_", "STORAGE_", "PRETEND_"))}
@@ -97,6 +117,10 @@ class Portal:
         self.processes[name] = subprocess.Popen(
             [*HONCHO, "start", name], cwd=ROOT, env={**self.env, **{k: str(v) for k, v in env.items()}},
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        # The command's process group, noted at once: a process of it may outlive the
+        # command (RQ's scheduler outlives a SIGKILLed worker.py) and leave honcho's tree.
+        wait_until(lambda: self.process_groups_of(self.processes[name]), 30, f"honcho starting {name}")
+        self.groups[name] = self.process_groups_of(self.processes[name])
         if wait and name == "web":
             self.wait_web()
         if wait and name == "worker":
@@ -139,21 +163,32 @@ class Portal:
             self.kill_group(process)
 
     def kill(self, name):
-        """SIGKILL to the process group honcho started for NAME (worker.py, its work horse
-        and its clock), as when the machine under it dies; honcho then exits."""
+        """SIGKILL to every process honcho started for NAME (for the worker: worker.py, its
+        work horse, RQ's scheduler and the clock), as when the machine under it dies;
+        honcho then exits."""
         process = self.processes.pop(name)
-        for child in children_of(process.pid):
+        for group in self.groups.pop(name, set()) | self.process_groups_of(process):
             try:
-                os.killpg(child, signal.SIGKILL)
+                os.killpg(group, signal.SIGKILL)
             except ProcessLookupError:
                 pass
         process.wait(timeout=30)
 
     @staticmethod
+    def process_groups_of(process):
+        return {_stat(pid)[1] for pid in descendants(process.pid) if _stat(pid)} - {process.pid}
+
+    def main_pid(self, name, word):
+        """The pid of the Procfile command itself (the oldest process running `word`)."""
+        pids = [pid for pid in descendants(self.processes[name].pid) if word in cmdline(pid)
+                and not cmdline(pid).startswith(("/bin/sh", "sh ")) and "honcho" not in cmdline(pid)]
+        return min(pids) if pids else None
+
+    @staticmethod
     def kill_group(process):
-        for child in children_of(process.pid):
+        for group in Portal.process_groups_of(process):
             try:
-                os.killpg(child, signal.SIGKILL)
+                os.killpg(group, signal.SIGKILL)
             except ProcessLookupError:
                 pass
         process.kill()

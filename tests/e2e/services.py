@@ -31,7 +31,7 @@ def wait_until(check, timeout, what):
         except Exception:  # noqa: BLE001 — not up yet
             pass
         time.sleep(0.1)
-    raise AssertionError(f"{what} did not come up within {timeout} s")
+    raise AssertionError(f"waited {timeout} s in vain for: {what}")
 
 
 def port_open(port):
