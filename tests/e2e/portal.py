@@ -96,11 +96,17 @@ class Portal:
         return self.root / f"{name}.log"
 
     def run(self, *command, timeout=300, **env):
-        """A one-off command in the app's environment (`honcho run`), e.g. the app's CLI."""
+        """A one-off command in the app's environment (`honcho run`), e.g. the app's CLI;
+        its output (it must succeed)."""
+        code, output = self.run_status(*command, timeout=timeout, **env)
+        assert code == 0, f"{command}: exit {code}\n{output[-5000:]}"
+        return output
+
+    def run_status(self, *command, timeout=300, **env):
+        """(exit status, stdout + stderr) of a one-off command."""
         result = subprocess.run([*HONCHO, "run", *command], cwd=ROOT, env={**self.env, **env},
                                 capture_output=True, text=True, timeout=timeout)
-        assert result.returncode == 0, f"{command}: exit {result.returncode}\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
-        return result.stdout
+        return result.returncode, result.stdout + result.stderr
 
     def release(self, timeout=300):
         """The Procfile's release phase, as a platform runs it before a deploy goes live."""
@@ -109,29 +115,31 @@ class Portal:
         assert result.returncode == 0, f"release failed: {result.stdout[-4000:]}{result.stderr[-2000:]}"
         return result.stdout
 
-    def start(self, name, wait=True, **env):
-        """`honcho start NAME` (web or worker) in a session of its own."""
+    def start(self, name, wait=True, key=None, **env):
+        """`honcho start NAME` (web or worker) in a session of its own, known as `key`
+        (NAME by default; another key runs a second one, e.g. with another PORT)."""
+        kind, name = name, key or name
         log = open(self.log_path(name), "a")
         log.write(f"\n===== honcho start {name} {env or ''} at {time.strftime('%H:%M:%S')}\n")
         log.flush()
         self.processes[name] = subprocess.Popen(
-            [*HONCHO, "start", name], cwd=ROOT, env={**self.env, **{k: str(v) for k, v in env.items()}},
+            [*HONCHO, "start", kind], cwd=ROOT, env={**self.env, **{k: str(v) for k, v in env.items()}},
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         # The command's process group, noted at once: a process of it may outlive the
         # command (RQ's scheduler outlives a SIGKILLed worker.py) and leave honcho's tree.
         wait_until(lambda: self.process_groups_of(self.processes[name]), 30, f"honcho starting {name}")
         self.groups[name] = self.process_groups_of(self.processes[name])
-        if wait and name == "web":
-            self.wait_web()
-        if wait and name == "worker":
+        if wait and kind == "web":
+            self.wait_web(name, env.get("PORT", self.port))
+        if wait and kind == "worker":
             self.wait_worker()
         return self.processes[name]
 
-    def wait_web(self, timeout=60):
+    def wait_web(self, name="web", port=None, timeout=60):
         def up():
-            self.check_alive("web")
-            return requests.get(self.url + "/ping", timeout=2).status_code == 200
-        wait_until(up, timeout, f"web (see {self.log_path('web')})")
+            self.check_alive(name)
+            return requests.get(f"http://127.0.0.1:{port or self.port}/ping", timeout=2).status_code == 200
+        wait_until(up, timeout, f"{name} (see {self.log_path(name)})")
 
     def wait_worker(self, timeout=60):
         from redis import Redis
@@ -193,6 +201,12 @@ class Portal:
                 pass
         process.kill()
         process.wait(timeout=10)
+
+    def ensure_running(self, *names):
+        """web and worker (or `names`) running on the real clock, started if they are not."""
+        for name in names or ("web", "worker"):
+            if not self.alive(name):
+                self.start(name)
 
     def stop_all(self):
         for name in list(self.processes):
