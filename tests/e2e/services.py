@@ -280,3 +280,53 @@ class E2ESink(SMTPSink):
         """(recipient, subject) of every mail received, in order."""
         with self._lock:
             return [(to.lower(), str(m["message"]["Subject"])) for m in self.messages for to in m["to"]]
+
+
+class Nginx:
+    """Debian's nginx on a loopback port in front of web processes (an upstream of all of
+    them, round robin), as production has a reverse proxy; each answer says which web
+    process served it (X-Upstream)."""
+
+    def __init__(self, root, upstream_ports):
+        self.binary = shutil.which("nginx") or "/usr/sbin/nginx"
+        if not Path(self.binary).exists():
+            require_service("nginx is not installed (scripts/ensure-test-services.sh installs it)")
+        self.port = free_port()
+        self.dir = Path(root) / f"nginx-{self.port}"
+        self.dir.mkdir(parents=True)
+        self.dir.chmod(0o777)  # its worker processes run as nobody when the tests run as root
+        servers = "".join(f"    server 127.0.0.1:{port};\n" for port in upstream_ports)
+        temp = "".join(f"  {name}_temp_path {self.dir}/{name};\n"
+                       for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        (self.dir / "nginx.conf").write_text(
+            f"pid {self.dir}/nginx.pid;\nerror_log {self.dir}/error.log;\nworker_processes 1;\n"
+            "events { worker_connections 256; }\n"
+            f"http {{\n  access_log {self.dir}/access.log;\n{temp}"
+            f"  upstream portal {{\n{servers}  }}\n"
+            f"  server {{\n    listen 127.0.0.1:{self.port};\n    client_max_body_size 200m;\n"
+            "    location / {\n      proxy_pass http://portal;\n      proxy_set_header Host $http_host;\n"
+            "      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
+            "      proxy_set_header X-Forwarded-Proto $scheme;\n"
+            "      proxy_set_header X-Forwarded-Host $http_host;\n"
+            "      add_header X-Upstream $upstream_addr always;\n    }\n  }\n}\n")
+        self.process = None
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [self.binary, "-p", str(self.dir), "-c", str(self.dir / "nginx.conf"), "-g", "daemon off;"],
+            stdout=open(self.dir / "stdout.log", "a"), stderr=subprocess.STDOUT, start_new_session=True)
+        wait_until(lambda: self.process.poll() is None and port_open(self.port), 20,
+                   f"nginx ({(self.dir / 'error.log')})")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGQUIT)  # graceful: finish the requests in flight
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
