@@ -174,7 +174,9 @@ def _register_template_helpers(app):
 
 
 def _register_security_headers(app):
-    from app.storage import get_storage
+    from app.storage import get_storage, storage_from_config
+
+    storage_from_config(app.config)  # a wrong STORAGE_URL or STORAGE_SERVE stops the app here
 
     csp = (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{files}; "

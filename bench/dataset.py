@@ -15,7 +15,6 @@ password BENCH_PASSWORD; BENCH_PARENT has two children in two groups.
 import argparse
 import os
 import random
-import shutil
 import subprocess
 import sys
 import time
@@ -254,9 +253,10 @@ def populate(app, scale=1.0, seed=7):
         bulk(MessageRead, reads)
 
         # --- 200 albums with photos (tiny real JPEGs, so the photo routes work) -----------
-        upload_dir = Path(app.config["UPLOAD_DIR"]) / "images"
-        upload_dir.mkdir(parents=True, exist_ok=True)
-        sample = _sample_jpeg(upload_dir)
+        from app.storage import document_key, get_storage, image_key
+
+        storage = get_storage()  # the local folder OUT/uploads, or STORAGE_URL's store
+        sample = _sample_jpeg()
         albums, album_links, images, photos = [], [], [], []
         image_id = 1
         for i in range(1, n(200) + 1):
@@ -267,10 +267,9 @@ def populate(app, scale=1.0, seed=7):
             album_links += [{"album_id": i, "group_id": g} for g in groups]
             for position in range(6):
                 stem = f"bench{image_id:06d}"
-                for suffix in ("", "_thumb"):
-                    target = upload_dir / f"{stem}{suffix}.jpg"
-                    if not target.exists():
-                        shutil.copyfile(sample, target)
+                for thumb in (False, True):
+                    if not storage.exists(image_key(stem, "jpg", thumb)):
+                        storage.put(image_key(stem, "jpg", thumb), sample, "image/jpeg")
                 images.append({"id": image_id, "purpose": "album", "stem": stem, "extension": "jpg",
                                "mime_type": "image/jpeg", "width": 64, "height": 48, "size_bytes": 800})
                 photos.append({"id": image_id, "album_id": i, "image_id": image_id, "position": position})
@@ -309,13 +308,11 @@ def populate(app, scale=1.0, seed=7):
         bulk(PhotoTag, tags)
 
         # --- documents (small files) ------------------------------------------------------
-        doc_dir = Path(app.config["UPLOAD_DIR"]) / "documents"
-        doc_dir.mkdir(parents=True, exist_ok=True)
         documents, document_links = [], []
         for i in range(1, n(150) + 1):
             wide, groups = audience(i)
             stored = f"bench-doc-{i:04d}.pdf"
-            (doc_dir / stored).write_bytes(b"%PDF-1.4\n% bench\n%%EOF\n")
+            storage.put(document_key(stored), b"%PDF-1.4\n% bench\n%%EOF\n", "application/pdf")
             documents.append({"id": i, "title": f"Document {i}", "description": sentence(rnd, 6),
                               "original_name": f"document-{i}.pdf", "stored_name": stored, "kind": "pdf",
                               "mime_type": "application/pdf", "size_bytes": 24, "school_wide": wide,
@@ -473,14 +470,15 @@ def _reset_sequences(db):
     db.session.commit()
 
 
-def _sample_jpeg(directory):
-    """One small real JPEG that every benchmark photo is a copy of."""
-    path = directory / "bench-sample.jpg"
-    if not path.exists():
-        from PIL import Image
+def _sample_jpeg():
+    """One small real JPEG that every benchmark photo is a copy of (its bytes)."""
+    import io
 
-        Image.new("RGB", (64, 48), (200, 60, 60)).save(path, "JPEG", quality=70)
-    return path
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 60, 60)).save(buffer, "JPEG", quality=70)
+    return buffer.getvalue()
 
 
 def main(argv=None):

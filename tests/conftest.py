@@ -13,5 +13,6 @@ pytest_plugins = [
     "tests.fixtures.mail",
     "tests.fixtures.redis_worker",
     "tests.fixtures.browser",
+    "tests.fixtures.s3",
 ]
 

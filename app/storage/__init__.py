@@ -16,12 +16,13 @@ app/storage/references.py, the CLI in app/storage/cli.py. Image checking is app/
 from app.storage.backend import get_storage, storage_from_config
 from app.storage.base import UNREACHABLE, Storage, StorageError, StorageMissing, StoredKey, UploadError
 from app.storage.keys import PREFIXES, document_key, image_key, import_key, statement_key
-from app.storage.references import expected_objects, missing_objects, referenced_keys, sweep_unreferenced
+from app.storage.references import (expected_objects, missing_objects, referenced_keys, stored_keys,
+                                    sweep_unreferenced)
 from app.storage.transaction import delete_after_commit, delete_quietly, discard_unless_committed
 
 __all__ = [
     "PREFIXES", "UNREACHABLE", "Storage", "StorageError", "StorageMissing", "StoredKey", "UploadError",
     "delete_after_commit", "delete_quietly", "discard_unless_committed", "document_key", "expected_objects",
     "get_storage", "image_key", "import_key", "missing_objects", "referenced_keys", "statement_key",
-    "storage_from_config", "sweep_unreferenced",
+    "storage_from_config", "stored_keys", "sweep_unreferenced",
 ]

@@ -10,7 +10,7 @@ from werkzeug.datastructures import Headers
 
 UNREACHABLE = "De opslag voor bestanden is nu niet bereikbaar. Probeer het over een paar minuten opnieuw."
 # Keys are made by app/storage/keys.py from random names; anything else is a bug or an attack.
-KEY_PATTERN = re.compile(r"^(?:[A-Za-z0-9_-][A-Za-z0-9_.-]*/)*[A-Za-z0-9_-][A-Za-z0-9_.-]*$")
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*$")
 
 
 class UploadError(ValueError):
@@ -37,8 +37,12 @@ class StoredKey:
     modified: datetime  # aware (UTC)
 
 
+def is_key(key):
+    return isinstance(key, str) and bool(KEY_PATTERN.match(key)) and not {".", ".."} & set(key.split("/"))
+
+
 def check_key(key):
-    if not isinstance(key, str) or not KEY_PATTERN.match(key) or ".." in key.split("/"):
+    if not is_key(key):
         raise ValueError(f"not a storage key: {key!r}")
     return key
 
@@ -79,6 +83,10 @@ class Storage:
 
     def delete(self, key):
         raise NotImplementedError
+
+    def delete_many(self, keys):
+        for key in keys:
+            self.delete(key)
 
     def keys(self, prefix=""):
         raise NotImplementedError

@@ -56,15 +56,20 @@ def register(app):
     def storage_migrate():
         """Kopieer de bestanden uit UPLOAD_DIR naar de ingestelde opslag (nog eens draaien kan), en controleer."""
         source, target = LocalStorage(current_app.config["UPLOAD_DIR"]), get_storage()
-        if isinstance(target, LocalStorage) and target.root.resolve() == source.root.resolve():
-            click.echo("storage migrate: STORAGE_URL wijst naar UPLOAD_DIR zelf; er valt niets te kopiëren.")
-        else:
-            copied, present, failed = migrate(source, target)
-            click.echo(f"storage migrate: {copied} gekopieerd, {present} stonden er al, {failed} mislukt "
-                       f"({source!r} -> {target!r}).")
-            if failed:
-                raise SystemExit(1)
-        if report_missing():
+        try:
+            if isinstance(target, LocalStorage) and target.root.resolve() == source.root.resolve():
+                click.echo("storage migrate: STORAGE_URL wijst naar UPLOAD_DIR zelf; er valt niets te kopiëren.")
+            else:
+                copied, present, failed = migrate(source, target)
+                click.echo(f"storage migrate: {copied} gekopieerd, {present} stonden er al, {failed} mislukt "
+                           f"({source!r} -> {target!r}).")
+                if failed:
+                    raise SystemExit(1)
+            missing = report_missing()
+        except StorageError as error:
+            click.echo(f"storage migrate: {error}")
+            raise SystemExit(2) from None
+        if missing:
             raise SystemExit(1)
 
     @storage_group.command("check")

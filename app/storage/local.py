@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import abort, send_file
 
-from app.storage.base import Storage, StorageError, StorageMissing, StoredKey, check_key, disposition
+from app.storage.base import Storage, StorageError, StorageMissing, StoredKey, check_key, disposition, is_key
 
 TEMPORARY = ".tmp-"
 
@@ -61,8 +61,8 @@ class LocalStorage(Storage):
         try:
             for path in sorted(folder.rglob("*")):
                 key = path.relative_to(self.root).as_posix()
-                if not key.startswith(prefix) or not path.is_file():
-                    continue
+                if not key.startswith(prefix) or not is_key(key) or not path.is_file():
+                    continue  # a file someone put there by hand with another name: left alone
                 stat = path.stat()
                 yield StoredKey(key, stat.st_size, datetime.fromtimestamp(stat.st_mtime, UTC))
         except OSError as error:

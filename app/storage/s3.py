@@ -6,13 +6,14 @@ the app (STORAGE_SERVE=stream, the default) or answered with a redirect to a pre
 valid STORAGE_URL_SECONDS (STORAGE_SERVE=redirect): the bytes then do not pass through the
 web process, but whoever holds the URL can fetch the file until it expires, so the redirect
 and the file both say Cache-Control: private (no shared cache may keep them)."""
+import logging
 from urllib.parse import urlsplit
 
-from flask import abort, redirect, request
-from flask import Response
+from flask import Response, abort, redirect, request
 
-from app.storage.base import Storage, StorageError, StorageMissing, StoredKey, check_key, disposition
+from app.storage.base import Storage, StorageError, StorageMissing, StoredKey, check_key, disposition, is_key
 
+log = logging.getLogger(__name__)
 CHUNK = 64 * 1024
 MISSING_CODES = {"NoSuchKey", "404", "NotFound"}
 
@@ -105,6 +106,15 @@ class S3Storage(Storage):
         except StorageMissing:
             pass
 
+    def delete_many(self, keys):
+        # One request per 1000 keys (an album of a hundred photos is two hundred objects).
+        keys = list(keys)
+        for start in range(0, len(keys), 1000):
+            chunk = [{"Key": self._key(key)} for key in keys[start:start + 1000]]
+            answer = self._call("delete_objects", Delete={"Objects": chunk, "Quiet": True})
+            if answer.get("Errors"):
+                raise StorageError()
+
     def keys(self, prefix=""):
         from botocore.exceptions import BotoCoreError, ClientError
 
@@ -113,6 +123,8 @@ class S3Storage(Storage):
                                                                           Prefix=self.prefix + prefix)
             for page in pages:
                 for item in page.get("Contents", []):
+                    if not is_key(item["Key"][len(self.prefix):]):
+                        continue  # not one of the portal's keys
                     yield StoredKey(item["Key"][len(self.prefix):], item["Size"], item["LastModified"])
         except (BotoCoreError, ClientError) as error:
             raise StorageError() from error
@@ -120,30 +132,22 @@ class S3Storage(Storage):
     def serve(self, key, mimetype, download_name=None, inline=True, cache="private, no-store"):
         if self.redirects:
             return self._redirect(key, mimetype, download_name, inline, cache)
-        params = {"Key": self._key(key)}
-        if request.headers.get("If-None-Match"):
-            params["IfNoneMatch"] = request.headers["If-None-Match"]
-        from botocore.exceptions import ClientError
-
         try:
-            found = self.client.get_object(Bucket=self.bucket, **params)
-        except ClientError as error:
-            if _status(error) == 304:  # the browser's copy is still the object's
-                response = Response(status=304)
-                response.headers["ETag"] = params["IfNoneMatch"]
-                response.headers["Cache-Control"] = cache
-                return response
-            if _code(error) in MISSING_CODES or _status(error) == 404:
-                abort(404)
-            raise StorageError() from error
-        except Exception as error:  # noqa: BLE001 — botocore's connection errors
-            raise StorageError() from error
-        body = found["Body"]
-        response = Response(body.iter_chunks(CHUNK), mimetype=mimetype, direct_passthrough=True)
-        response.call_on_close(body.close)
-        response.content_length = found.get("ContentLength")
-        if found.get("ETag"):
-            response.headers["ETag"] = found["ETag"]
+            found = self._call("get_object", Key=self._key(key))
+        except StorageMissing:
+            abort(404)
+        body, etag = found["Body"], (found.get("ETag") or "").strip('"')
+        if etag and request.if_none_match.contains_weak(etag):
+            # The browser's copy is still the object (compared here: the browser's header is
+            # never passed to the store, where a malformed one would be an error).
+            body.close()
+            response = Response(status=304)
+        else:
+            response = Response(body.iter_chunks(CHUNK), mimetype=mimetype, direct_passthrough=True)
+            response.call_on_close(body.close)
+            response.content_length = found.get("ContentLength")
+        if etag:
+            response.set_etag(etag)
         response.headers["Cache-Control"] = cache
         response.headers["Content-Disposition"] = disposition(inline, download_name)
         return response
@@ -168,6 +172,10 @@ class S3Storage(Storage):
         if not self.redirects:
             return None
         if self._origin is None:
-            parts = urlsplit(self.presigned_url("images/origin"))
+            try:
+                parts = urlsplit(self.presigned_url("images/origin"))
+            except Exception:  # noqa: BLE001 — no credentials found: the pages still work
+                log.exception("storage: no presigned URL could be made (are the AWS_* settings there?)")
+                return None
             self._origin = f"{parts.scheme}://{parts.netloc}"
         return self._origin

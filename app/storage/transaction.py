@@ -43,9 +43,7 @@ def delete_quietly(keys):
     if not keys:
         return
     try:
-        storage = get_storage()
-        for key in keys:
-            storage.delete(key)
+        get_storage().delete_many(keys)
     except (StorageError, RuntimeError):
         log.warning("storage: %s object(s) could not be deleted now; the daily sweep removes them", len(keys))
 
