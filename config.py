@@ -118,6 +118,12 @@ class Config:
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis down must not turn pages into 500s: the limits fall back to this process's memory
+    # (Flask-Limiter retries Redis with backoff and returns to it), any other storage error is
+    # logged and the request let through; short timeouts so a hanging Redis is not waited for.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "5 per minute; 20 per hour")
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "30 per minute")
 
@@ -138,6 +144,23 @@ class Config:
     NOTIFY_RETRY_DELAYS = os.environ.get("NOTIFY_RETRY_DELAYS") or "60,300,900,3600,10800,21600"
     NOTIFY_CHUNK_SIZE = int(os.environ.get("NOTIFY_CHUNK_SIZE") or "200")
     NOTIFY_CLAIM_LEASE = int(os.environ.get("NOTIFY_CLAIM_LEASE") or "900")
+    # Seconds an account mail's ledger row waits for its own job before the minute tick
+    # sends it itself (app/jobs/account_mail.py); at once when the job could not be queued.
+    MAIL_JOB_GRACE = int(os.environ.get("MAIL_JOB_GRACE") or "60")
+
+    # Logs on stderr (app/logs.py): "json" (one object per line; the default outside
+    # development and test) or "text".
+    LOG_FORMAT = os.environ.get("LOG_FORMAT") or None
+    # Error reports to Sentry (app/monitoring.py) when set; personal data scrubbed.
+    SENTRY_DSN = os.environ.get("SENTRY_DSN") or None
+    SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT") or None
+    # /healthz (app/home/routes.py): the worker's heartbeat and the oldest due unsent mail
+    # are reported as "te oud" past these many seconds (the answer stays 200; see README).
+    HEALTH_WORKER_MAX_AGE = int(os.environ.get("HEALTH_WORKER_MAX_AGE") or "120")
+    HEALTH_MAIL_MAX_AGE = int(os.environ.get("HEALTH_MAIL_MAX_AGE") or "3600")
+    # Seconds to wait for PostgreSQL to accept a connection: a database that is down means
+    # the friendly 503 page soon, not a request that hangs.
+    DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT") or "5")
 
     # Test-only: pretend it is this moment (app/clock.py), e.g. "2030-03-10 10:45" in
     # Amsterdam time. The worker reads it from its environment too. Never in production.
@@ -160,3 +183,4 @@ class TestConfig(Config):
     REMEMBER_COOKIE_SECURE = False
     RATELIMIT_STORAGE_URI = "memory://"
     PORTAL_URL = "http://localhost"
+    SENTRY_DSN = None

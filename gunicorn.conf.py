@@ -8,5 +8,7 @@ workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 # Large album uploads are read by the app; keep-alive briefly for the proxy in front.
 keepalive = 5
+# Off by default: the portal logs one JSON line per request itself (app/logs.py), with the
+# route's template instead of the URL (no query strings, no link tokens) and a request id.
 accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
 errorlog = "-"

@@ -1,16 +1,29 @@
 """The background worker: one RQ worker, with its scheduler, on one app instance.
 
+Each job is logged in one line (app/logs.py: job name, queue, outcome, duration, and the
+request id of the request that enqueued it), in the format of LOG_FORMAT.
+
 Usage: python worker.py [--burst]
 """
 import argparse
 import logging
 import sys
 
+from rq import Worker
+
 from app import create_app
 from app.jobs import get_queue, redis_connection, set_worker_app
 from app.jobs.schedules import register_schedules
+from app.logs import log_job
 
 QUEUES = ["mail", "default"]
+
+
+class PortalWorker(Worker):
+    """RQ's worker, with a log line around each job (in the work horse that runs it)."""
+
+    def perform_job(self, job, queue, execution):
+        return log_job(job, queue.name, lambda: super(PortalWorker, self).perform_job(job, queue, execution))
 
 
 def main(argv=None):
@@ -23,11 +36,9 @@ def main(argv=None):
         print("REDIS_URL is niet ingesteld: zonder Redis draaien jobs direct in het webproces.", file=sys.stderr)
         return 2
     set_worker_app(app)  # the one app every job runs in (app/jobs/__init__.py)
-    from rq import Worker
-
     connection = redis_connection(app)
     queues = [get_queue(name, app) for name in QUEUES]
-    worker = Worker(queues, connection=connection)
+    worker = PortalWorker(queues, connection=connection)
     register_schedules(app, connection, burst=args.burst)
     logging.getLogger("rq.worker").setLevel(logging.INFO)
     worker.work(with_scheduler=True, burst=args.burst)

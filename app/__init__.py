@@ -1,15 +1,18 @@
 """The application factory: extensions, blueprints, error pages, security headers, CLI."""
+import copy
 import importlib
 import importlib.util
 import logging
 import os
 from pathlib import Path
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
+from sqlalchemy.exc import InterfaceError, OperationalError
 
-from app import request_input
-from app import pagecache
+from app import logs, monitoring, pagecache, request_input
 from app.extensions import compress, csrf, db, limiter, login_manager, mail, migrate
+
+log = logging.getLogger(__name__)
 
 
 def create_app(config=None, **overrides):
@@ -20,10 +23,13 @@ def create_app(config=None, **overrides):
     app.config.from_object(config or Config)
     app.config.update(overrides)
     _check_production_settings(app)
+    _bound_database_waits(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(level=logging.INFO)
-    # First: the bounded <int:> converter before any route, the NUL check before any hook.
+    # First: the bounded <int:> converter before any route, the NUL check before any hook
+    # (but for the request id and the request's log line, app/logs.py).
     request_input.init_app(app)
+    logs.init_app(app)
+    monitoring.init_app(app)
 
     db.init_app(app)
     migrate.init_app(app, db)
@@ -74,6 +80,17 @@ def _check_production_settings(app):
             "SECRET_KEY is not set (or is the development value from config.py). Set SECRET_KEY to a "
             "long random value, e.g. the output of: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
         )
+
+
+def _bound_database_waits(app):
+    """A PostgreSQL that does not answer costs a request DATABASE_CONNECT_TIMEOUT seconds,
+    then the 503 page, not a hang (pool_pre_ping, config.py, replaces connections that a
+    restart of the database closed)."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        return
+    options = copy.deepcopy(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options.setdefault("connect_args", {}).setdefault("connect_timeout", app.config["DATABASE_CONNECT_TIMEOUT"])
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _configure_login(app):
@@ -133,6 +150,7 @@ def _register_notification_kinds():
     from app.meetings import mail as _meetings  # noqa: F401
     from app.messages import mail as _messages  # noqa: F401
     from app.news import mail as _news  # noqa: F401
+    from app.privacy import mail as _privacy  # noqa: F401
 
 
 def _register_template_helpers(app):
@@ -256,3 +274,24 @@ def _register_error_pages(app):
     @app.errorhandler(500)
     def server_error(error):
         return page(500, "Er ging iets mis", "Er ging iets mis. Probeer het later nog eens.")
+
+    app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(InterfaceError, _database_unavailable)
+
+
+def _database_unavailable(error):
+    """The database went away during the request (a restart, a failover): a friendly 503
+    page that itself asks the database nothing (no base.html, no user, no school settings);
+    the session is rolled back, so the next request starts clean on a fresh connection."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001  (the connection is gone; the pool replaces it)
+        pass
+    cause = getattr(error, "orig", None) or error
+    log.warning("database unavailable: %s.%s", type(cause).__module__, type(cause).__name__)
+    body = current_app.jinja_env.get_template("errors/unavailable.html").render(
+        school_name=current_app.config["SCHOOL_NAME"], title="Even niet bereikbaar",
+        text="Het ouderportaal kan uw verzoek nu even niet verwerken. Probeer het over een minuut "
+             "opnieuw. Wilde u iets opslaan? Kijk dan daarna even of het bewaard is.",
+    )
+    return body, 503, {"Content-Type": "text/html; charset=utf-8", "Retry-After": "30"}

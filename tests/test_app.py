@@ -57,21 +57,6 @@ def test_htmx_request_for_protected_page_gets_401_with_redirect(client):
     assert response.headers["HX-Redirect"].startswith("/login")
 
 
-def test_healthz_reports_database(client):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.json["checks"]["database"] == "ok"
-
-
-def test_healthz_reports_redis_when_configured(app, client, redis_url):
-    app.config["REDIS_URL"] = redis_url
-    assert client.get("/healthz").json["checks"]["redis"] == "ok"
-    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"
-    app.extensions.pop("portal_redis", None)
-    response = client.get("/healthz")
-    assert response.status_code == 503 and response.json["checks"]["redis"].startswith("fout")
-
-
 def test_production_bcrypt_cost_is_at_least_12():
     from config import Config
 

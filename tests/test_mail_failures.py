@@ -160,35 +160,81 @@ def test_account_mails_through_the_worker_retry_a_refusal_and_record_a_rejection
     assert first.id == rows["eerste@example.nl"].recipient_id
 
 
-def test_redis_gone_the_request_still_answers_and_the_mail_goes(app, smtp, login_as):
-    """REDIS_URL set but nothing answers there: the mail job runs in the request instead
-    of being lost, and the request does not fail."""
+def test_redis_gone_the_request_still_answers_and_the_tick_sends_the_mail(app, smtp, login_as):
+    """REDIS_URL set but nothing answers there: the request answers at once, sends nothing
+    itself (no SMTP inside a request), and the mail's ledger row, committed with the
+    account, is due at once: the worker's minute tick sends it, once."""
+    from app.jobs import reset_queue_state
+    from app.jobs.notifications import run_due
+
     use_smtp(app, smtp)
     office = login_as(AdminFactory())
     app.config["REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"
     app.extensions.pop("portal_redis", None)
-    response = post(office, "/beheer/school/personen/nieuw", {
-        "login_name": "zonder.redis@example.nl", "first_name": "Zonder", "last_name": "Redis", "role": "ouder"},
-        "/beheer/school/personen/nieuw")
-    assert response.status_code == 302
-    (received,) = smtp.wait_for(1)
-    assert received["to"] == ["zonder.redis@example.nl"]
-    assert [r.state for r in ledger("account:activate")] == ["sent"]
+    try:
+        response = post(office, "/beheer/school/personen/nieuw", {
+            "login_name": "zonder.redis@example.nl", "first_name": "Zonder", "last_name": "Redis",
+            "role": "ouder"}, "/beheer/school/personen/nieuw")
+        assert response.status_code == 302
+        time.sleep(0.3)
+        assert smtp.messages == []
+        (row,) = ledger("account:activate")
+        assert row.state == "pending" and row.next_attempt_at is None
+        app.config["REDIS_URL"] = None  # the worker's tick, run here
+        run_due()
+        run_due()
+        (received,) = smtp.wait_for(1)
+        time.sleep(0.3)
+        assert len(smtp.messages) == 1 and received["to"] == ["zonder.redis@example.nl"]
+        assert activation_works(app, received["message"])
+        assert [r.state for r in ledger("account:activate")] == ["sent"]
+    finally:
+        reset_queue_state()
 
 
 def test_a_job_run_again_sends_nothing_twice(app, pipeline):
-    """An account mail's ledger row is keyed to its RQ job: the same job run a second time
-    (as after a worker died between sending and finishing) sends nothing."""
-    from app.jobs.mail import send_account_mail
+    """An account mail's job claims its ledger row: the same job run a second time (as
+    after a worker died between sending and finishing) sends nothing."""
+    from app.jobs.mail import record_account_mail, send_account_mail
 
     parent = ParentFactory()
+    mail = record_account_mail(parent.id, "password_changed")
+    db.session.commit()
     for _ in range(2):
-        get_queue("mail").enqueue(send_account_mail, args=(parent.id, "reset", "raw-token"), job_id="reset-mail-1")
+        get_queue("mail").enqueue(send_account_mail, args=(mail.kind, mail.key, None), job_id="notice-mail-1")
         pipeline.drain()
     pipeline.smtp.wait_for(1)
     time.sleep(0.3)
     assert len(pipeline.smtp.messages) == 1
-    assert [(r.state, r.key) for r in ledger()] == [("sent", "job:reset-mail-1")]
+    assert [(r.state, r.key) for r in ledger()] == [("sent", mail.key)]
+
+
+def test_the_tick_first_then_the_late_job_one_mail_with_a_working_link(app, smtp):
+    """The minute tick takes a row whose job is late (its grace is over) and sends it with
+    a fresh link; the job, when it comes, finds the row claimed and sends nothing. And the
+    other way round: a job that runs first leaves nothing for the tick."""
+    from app.auth import services
+    from app.jobs.mail import send_account_mail
+    from app.jobs.notifications import run_due
+
+    use_smtp(app, smtp)
+    app.config["MAIL_JOB_GRACE"] = 0
+    user, mail = services.new_account("laat@example.nl", "Laat", "Ouder")
+    db.session.commit()
+    run_due()  # the tick, before the job
+    (received,) = smtp.wait_for(1)
+    assert send_account_mail(mail.kind, mail.key, mail.raw_token) is None  # the late job
+    time.sleep(0.3)
+    assert len(smtp.messages) == 1 and activation_works(app, received["message"])
+
+    smtp.clear()
+    other, mail = services.new_account("vroeg@example.nl", "Vroeg", "Ouder")
+    db.session.commit()
+    assert send_account_mail(mail.kind, mail.key, mail.raw_token) == "sent"  # the job first
+    run_due()
+    time.sleep(0.3)
+    assert len(smtp.messages) == 1 and activation_works(app, smtp.messages[0]["message"])
+    assert [r.state for r in ledger("account:activate")] == ["sent", "sent"]
 
 
 def test_account_mails_are_for_the_office_only(app, login_as):

@@ -17,6 +17,7 @@ from app.formatting import duration_nl
 from app.forms import ConfirmForm
 from app.htmx import is_htmx, render_page
 from app.images import UploadError
+from app.jobs import QueueUnavailable
 from app.notifications.catalog import preferences_of
 from app.notifications.services import preferences_for
 from app.people import numbers
@@ -322,7 +323,11 @@ def inzage_page():
 def inzage_request():
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    _, started = inzage.request_export(current_user)
+    try:
+        _, started = inzage.request_export(current_user)
+    except QueueUnavailable as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("account.inzage"))
     flash("Uw gegevens worden verzameld." if started else "Uw gegevens worden al verzameld.", "success")
     return redirect(url_for("account.inzage"))
 

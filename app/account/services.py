@@ -8,8 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from app.audit import record_change
 from app.auth import tokens
 from app.extensions import db
-from app.jobs import enqueue
-from app.jobs.mail import send_account_mail
+from app.jobs.mail import record_account_mail, send_recorded
 from app.models import AccountToken, utcnow
 from app.notifications.services import preferences_for, set_preference
 
@@ -57,8 +56,9 @@ def request_login_change(user):
     tokens._expire_open_tokens(user, "email")
     raw = tokens.issue_token(user, "email", current_app.config["EMAIL_CHANGE_TOKEN_HOURS"],
                                     new_email=new_login)
+    mail = record_account_mail(user.id, "email", raw, to=new_login)
     db.session.commit()
-    enqueue(send_account_mail, user.id, "email", raw, to=new_login)
+    send_recorded(mail)
     return None
 
 
@@ -73,12 +73,12 @@ def confirm_login_change(token):
         return user, "Deze link is al gebruikt."
     user.login_name = new_login
     record_change(user, "user", user.id, "inlognaam", ["login_name"])
+    # A notice at both addresses: the old one too, in case this was not the owner.
+    mails = [record_account_mail(user.id, "login_changed", to=address) for address in (old_login, new_login)]
     try:
         db.session.commit()
     except IntegrityError:  # taken at the same moment by someone else: the database decides
         db.session.rollback()
         return user, LOGIN_NAME_UNAVAILABLE
-    # A notice at both addresses: the old one too, in case this was not the owner.
-    for address in (old_login, new_login):
-        enqueue(send_account_mail, user.id, "login_changed", None, to=address)
+    send_recorded(*mails)
     return user, None

@@ -14,8 +14,7 @@ from app.audit import record_change
 from app.auth.services import find_user_by_login, login_name_taken, mail_activation, new_account, normalise_login
 from app.auth.sessions import end_all as end_all_sessions
 from app.extensions import db
-from app.jobs import enqueue
-from app.jobs.mail import send_account_mail
+from app.jobs.mail import record_account_mail, send_recorded
 from app.models import AccountToken, Child, Group, Guardianship, Role, User, utcnow
 
 PER_PAGE = 50
@@ -286,7 +285,7 @@ def create_person(values, actor, child=None, read_only=False):
     if child is not None and role != Role.PARENT:
         raise ServiceError("Alleen een ouder kan aan een leerling gekoppeld worden.", field="role")
     extra = {name: values.get(name) or "" for name in PERSON_FIELDS if name not in ("first_name", "last_name", "email")}
-    user, raw = new_account(login_name, values["first_name"], values["last_name"], role=role,
+    user, mail = new_account(login_name, values["first_name"], values["last_name"], role=role,
                             email=values.get("email") or login_name, **extra)
     record_change(actor, "user", user.id, "account aangemaakt",
                   [name for name in PERSON_FIELDS if getattr(user, name)] + ["login_name"])
@@ -294,7 +293,7 @@ def create_person(values, actor, child=None, read_only=False):
         db.session.add(Guardianship(parent=user, child=child, read_only=bool(read_only)))
         record_change(actor, "child", child.id, "ouder gekoppeld", ["guardianship"])
     commit_or_fail(TAKEN_MESSAGE, field="login_name")
-    mail_activation(user.id, raw)
+    mail_activation(mail)
     return user
 
 
@@ -328,10 +327,10 @@ def change_login_name(user, new_login, also_contact, actor):
         .values(used_at=utcnow())
     )
     record_change(actor, "user", user.id, "inlognaam gewijzigd", fields)
+    mails = [record_account_mail(user.id, "login_changed_by_school", to=address)
+             for address in (old_login, new_login)] if user.is_activated else []
     commit_or_fail(TAKEN_MESSAGE, field="login_name")
-    if user.is_activated:
-        for address in (old_login, new_login):
-            enqueue(send_account_mail, user.id, "login_changed_by_school", None, to=address)
+    send_recorded(*mails)
 
 
 def deactivate(user, actor):

@@ -1,6 +1,7 @@
 """Account logic: logging in, link tokens, activation, reset and password change.
 
-Each function owns its transaction. Mails are enqueued after the commit.
+Each function owns its transaction. A mail is recorded in that transaction (its ledger
+row, app/jobs/account_mail.py) and its job enqueued after the commit.
 """
 from flask import current_app
 from sqlalchemy import select
@@ -11,7 +12,7 @@ from app.auth.tokens import (  # noqa: F401  (the account functions' names, as b
 )
 from app.extensions import db
 from app.jobs import enqueue, job_app_context
-from app.jobs.mail import send_account_mail
+from app.jobs.mail import record_account_mail, send_recorded
 from app.models import Role, User, utcnow
 from app.passwords import check_password, dummy_hash, hash_password
 
@@ -40,8 +41,8 @@ def new_account(login_name, first_name, last_name, role=Role.PARENT, email=None,
     is made (Beheer's form one at a time, the CSV import many in one transaction).
 
     `fields` are further User columns (phone, address). With send_activation an activation
-    token is issued; returns (user, raw_token or None). After the commit the caller calls
-    mail_activation(user.id, raw_token): its owner chooses a password through that mail.
+    token is issued and its mail recorded; returns (user, RecordedMail or None). After the
+    commit the caller calls mail_activation(mail): its owner chooses a password through it.
     """
     user = User(
         login_name=normalise_login(login_name),
@@ -53,21 +54,25 @@ def new_account(login_name, first_name, last_name, role=Role.PARENT, email=None,
     )
     db.session.add(user)
     db.session.flush()
-    raw = issue_token(user, "activate", current_app.config["ACTIVATION_TOKEN_HOURS"]) if send_activation else None
-    return user, raw
+    if not send_activation:
+        return user, None
+    raw = issue_token(user, "activate", current_app.config["ACTIVATION_TOKEN_HOURS"])
+    return user, record_account_mail(user.id, "activate", raw)
 
 
-def mail_activation(user_id, raw_token):
-    """After commit: the activation mail goes out through the queue (never inside a request)."""
-    enqueue(send_account_mail, user_id, "activate", raw_token)
+def mail_activation(*mails):
+    """After commit: the recorded activation mails go out through the queue (never inside a
+    request), or with the minute tick when the queue does not answer."""
+    send_recorded(*mails)
 
 
 def send_activation(user):
     """(Re)send the activation mail; earlier links stop working."""
     _expire_open_tokens(user, "activate")
     raw = issue_token(user, "activate", current_app.config["ACTIVATION_TOKEN_HOURS"])
+    mail = record_account_mail(user.id, "activate", raw)
     db.session.commit()
-    mail_activation(user.id, raw)
+    mail_activation(mail)
 
 
 def set_password(user, password, keep_session=None):
@@ -95,8 +100,14 @@ def request_password_reset(login_name):
     """The request's part of "Wachtwoord vergeten": one job with the name as typed, and
     nothing else — no lookup, no write — so the answer is the same work, and takes the same
     time, whether or not the account exists (no account enumeration, also not by timing).
-    Without REDIS_URL (make run) the job runs inline and that no longer holds."""
-    enqueue(send_password_reset, normalise_login(login_name)[:254])
+    Without REDIS_URL (make run) the job runs inline and that no longer holds.
+
+    When Redis does not answer, the job's first half runs here instead (the lookup, the
+    link, its ledger row; no SMTP): the mail then goes with the minute tick. Only during
+    such an outage is the answer's time a few queries longer for an existing account."""
+    login_name = normalise_login(login_name)[:254]
+    if not enqueue(send_password_reset, login_name):
+        send_password_reset(login_name)
 
 
 def send_password_reset(login_name):
@@ -107,8 +118,9 @@ def send_password_reset(login_name):
             return
         _expire_open_tokens(user, "reset")
         raw = issue_token(user, "reset", current_app.config["RESET_TOKEN_HOURS"])
+        mail = record_account_mail(user.id, "reset", raw)
         db.session.commit()
-        enqueue(send_account_mail, user.id, "reset", raw)
+        send_recorded(mail)
 
 
 def reset_password(token, password):
@@ -117,8 +129,9 @@ def reset_password(token, password):
         return None
     user = token.user
     set_password(user, password)
+    mail = record_account_mail(user.id, "password_reset_done")
     db.session.commit()
-    enqueue(send_account_mail, user.id, "password_reset_done", None)
+    send_recorded(mail)
     return user
 
 
@@ -128,6 +141,7 @@ def change_password(user, current, new, keep_session=None):
     if not check_password(current, user.password_hash):
         return False
     set_password(user, new, keep_session=keep_session)
+    mail = record_account_mail(user.id, "password_changed")
     db.session.commit()
-    enqueue(send_account_mail, user.id, "password_changed", None)
+    send_recorded(mail)
     return True

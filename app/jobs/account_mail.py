@@ -1,19 +1,33 @@
 """Account mails (activation, password reset, e-mail change and the security notices):
 sent at once, never switched off, every one recorded in the delivery ledger.
 
-`send_account_mail` is the job the services enqueue after their commit; `send_direct`
-opens the mail's ledger row and sends it; a mail that could not go is retried by the
-send run (app/jobs/notifications) through `build_account`, with a fresh link.
+Two steps, so that no mail depends on its enqueue (app/jobs/__init__.py):
+
+1. `record_account_mail`, in the service's own transaction (before its commit): the
+   mail's ledger row, "pending", due only after MAIL_JOB_GRACE seconds. Committed with
+   the account change it is about, or not at all.
+2. `send_recorded`, after the commit: one job per mail (`send_account_mail`) carrying the
+   raw token of the link (only its hash is stored). The job claims its row (pending ->
+   sending, one UPDATE: only one sender can win it) and sends it with that link.
+
+When Redis does not answer, `send_recorded` makes the rows due at once; the worker's
+minute tick (the send run, app/jobs/notifications) then sends them as soon as it runs
+again, through `build_account`, with a fresh link (the first one's raw token is gone).
+The grace keeps the tick from taking a row whose job is merely waiting in the queue; if it
+takes one anyway (a busy worker), the job finds the row claimed and sends nothing, and a
+job whose link was closed meanwhile issues a fresh one: exactly one mail, with a working
+link, either way.
 """
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.jobs import job_app_context
+from app.jobs import enqueue, job_app_context
 from app.jobs import ledger
 from app.jobs.delivery import build_message, deliver
 from app.jobs.smtp import classify, error_text
@@ -42,7 +56,7 @@ ACCOUNT_MAILS = {
     "email": AccountMail("Bevestig uw nieuwe inlognaam", "account_email", "Bevestiging nieuwe inlognaam",
                          token="email"),
     # Security notices: what to do if it was not them. A changed login name is told to the
-    # old and the new address (the caller enqueues one mail per address).
+    # old and the new address (the caller records one mail per address).
     "password_changed": AccountMail("Uw wachtwoord is gewijzigd", "account_password_changed",
                                     "Wachtwoord gewijzigd"),
     "password_reset_done": AccountMail("Uw wachtwoord is opnieuw ingesteld", "account_password_reset_done",
@@ -65,87 +79,148 @@ def account_kind(kind):
     return ACCOUNT_PREFIX + kind
 
 
-def send_account_mail(user_id, kind, raw_token, to=None):
-    """Activation, password reset and e-mail change mails (and the other ACCOUNT_MAILS):
-    sent at once, never switched off.
+# --- 1. the record, in the caller's transaction -------------------------------------------------
 
-    Enqueued after the commit (`enqueue(send_account_mail, user.id, kind, raw, to=...)`).
-    Every mail gets a row in the delivery ledger, so one that cannot be written or sent is
-    recorded, retried with backoff and shown under Beheer > E-mail; this function never
-    raises, so a failing mail never fails the request (inline, without Redis) or stops the
-    other mails of the same action (an import). The raw token is only in this call (and in
-    RQ's job while it waits); a retry issues a fresh link (`build_account`)."""
+@dataclass(frozen=True)
+class RecordedMail:
+    """A recorded account mail waiting for its job: its ledger row's (kind, key) and the
+    link's raw token (None for a notice without a link), only in memory and in the job's
+    arguments."""
+
+    kind: str
+    key: str
+    raw_token: str | None = None
+
+
+def record_account_mail(user_id, kind, raw_token=None, to=None):
+    """Add the ledger row of one account mail to the caller's transaction; hand the result
+    to `send_recorded` after the commit.
+
+    Older unsent rows it replaces are skipped: of a mail with a link, every older one of
+    the same kind (its link no longer works once this one is issued); of a notice, the
+    older one to the same address. `to`: the address when it is not the account's own.
+
+    Nothing is flushed here: a unique constraint of the caller's own change (a login name
+    taken meanwhile) still fails at the caller's commit, where it is handled."""
+    spec = ACCOUNT_MAILS.get(kind)
+    if spec is None:
+        raise ValueError(f"unknown account mail: {kind}")
+    now = utcnow()
+    older = [NotificationDelivery.recipient_id == user_id, NotificationDelivery.kind == account_kind(kind),
+             NotificationDelivery.state.in_(("pending", "failed"))]
+    if not spec.token:
+        older.append(NotificationDelivery.address.is_(None) if to is None else NotificationDelivery.address == to)
+    with db.session.no_autoflush:
+        db.session.execute(
+            update(NotificationDelivery).where(*older)
+            .values(state="skipped", last_error="Vervangen door een nieuwere e-mail.", next_attempt_at=None)
+            .execution_options(synchronize_session=False)
+        )
+    key = f"mail:{uuid.uuid4().hex}"
+    db.session.add(NotificationDelivery(
+        recipient_id=user_id, kind=account_kind(kind), key=key, address=to, state="pending", attempts=0,
+        created_at=now, next_attempt_at=now + timedelta(seconds=int(current_app.config["MAIL_JOB_GRACE"])),
+    ))
+    return RecordedMail(account_kind(kind), key, raw_token)
+
+
+# --- 2. the job, after the commit ----------------------------------------------------------------
+
+def send_recorded(*mails):
+    """After the commit: a job per recorded mail. Those that could not be queued are made
+    due at once, for the minute tick (the module docstring)."""
+    missed = [mail for mail in mails
+              if mail is not None and not enqueue(send_account_mail, mail.kind, mail.key, mail.raw_token)]
+    if not missed:
+        return
+    try:
+        db.session.execute(
+            update(NotificationDelivery)
+            .where(NotificationDelivery.kind.in_({mail.kind for mail in missed}),
+                   NotificationDelivery.key.in_([mail.key for mail in missed]),
+                   NotificationDelivery.state == "pending")
+            .values(next_attempt_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+    except Exception:  # noqa: BLE001  (then they are due when the grace is over)
+        log.exception("account mail: could not make %s mail(s) due for the minute tick", len(missed))
+        db.session.rollback()
+
+
+def send_account_mail(kind, key, raw_token=None):
+    """The job: send one recorded account mail, if nobody else has (see the module
+    docstring). Never raises: a failure is recorded in the ledger, retried with backoff and
+    shown under Beheer > E-mail, and never fails the request (inline, without Redis) or
+    stops the other mails of the same action (an import). Returns the row's state (None:
+    nothing to do)."""
     with job_app_context():
         try:
-            return send_direct(user_id, kind, raw_token, to)
+            return _send_row(kind, key, raw_token)
         except Exception:  # noqa: BLE001  (recorded where possible; never the caller's failure)
-            log.exception("account mail %s for user %s failed", kind, user_id)
+            log.exception("account mail %s (%s) failed", kind, key)
             db.session.rollback()
             return None
 
 
-def _open_direct_row(user_id, kind, address, token):
-    """A ledger row for one account mail, claimed by us ("sending"); None when this job
-    already has one (RQ ran it again after a worker died: the ledger sends that row, not
-    us). Older unsent rows of the same kind for the same account are superseded: the new
-    mail carries the link that works."""
-    from rq import get_current_job
-
-    job = get_current_job()
-    key = f"job:{job.id}" if job is not None else f"mail:{uuid.uuid4().hex}"
-    now = utcnow()
-    inserted = db.session.execute(
-        ledger.insert(NotificationDelivery)
-        .values(recipient_id=user_id, kind=account_kind(kind), key=key, address=address, state="sending",
-                attempts=0, claim_token=token, claimed_at=now, created_at=now)
-        .on_conflict_do_nothing(index_elements=["recipient_id", "kind", "key"])
-        .execution_options(preserve_rowcount=True)
-    ).rowcount
-    if not inserted:
-        return None
+def _claim(kind, key, token):
+    """pending -> sending under our token: the row's id for the one sender that wins it."""
     row_id = db.session.scalar(select(NotificationDelivery.id).where(
-        NotificationDelivery.recipient_id == user_id, NotificationDelivery.kind == account_kind(kind),
-        NotificationDelivery.key == key))
-    db.session.execute(
-        update(NotificationDelivery)
-        .where(NotificationDelivery.recipient_id == user_id, NotificationDelivery.kind == account_kind(kind),
-               NotificationDelivery.state.in_(("pending", "failed")), NotificationDelivery.id != row_id)
-        .values(state="skipped", last_error="Vervangen door een nieuwere e-mail.", next_attempt_at=None)
-        .execution_options(synchronize_session=False)
-    )
-    return row_id
-
-
-def send_direct(user_id, kind, raw_token, to=None):
-    """Send one account mail now, recording it in the ledger: sent; or, when it cannot be
-    written or sent, failed (permanent: a refused address, a mail that cannot be written)
-    or pending with backoff (the server is away), for the send run to retry with a fresh
-    link. Returns the row's state (None: nothing to do)."""
-    if kind not in ACCOUNT_MAILS:
-        raise ValueError(f"unknown account mail: {kind}")
-    user = db.session.get(User, user_id)
-    if user is None:
+        NotificationDelivery.kind == kind, NotificationDelivery.key == key, NotificationDelivery.state == "pending"))
+    if row_id is None:
         return None
+    won = db.session.execute(
+        update(NotificationDelivery)
+        .where(NotificationDelivery.id == row_id, NotificationDelivery.state == "pending")
+        .values(state="sending", claim_token=token, claimed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    return row_id if won else None
+
+
+def _message(row, user, raw_token):
+    """(Message, None), or (None, why not): with the recorded link while it still works,
+    else as a retry would, with a fresh one (`build_account`)."""
+    kind = row.kind[len(ACCOUNT_PREFIX):]
+    spec = ACCOUNT_MAILS.get(kind)
+    if spec is not None and spec.token:
+        from app.auth.tokens import check_token
+
+        if raw_token is None or check_token(raw_token, spec.token)[1] != "ok":
+            return build_account(row, user)
+    if spec is None:
+        return None, "Onbekende soort accountmail."
+    return account_message(user, kind, raw_token, row.address), None
+
+
+def _send_row(kind, key, raw_token):
     token = ledger.new_token()
     ledger.active_tokens.add(token)
     try:
-        row_id = ledger.transaction(_open_direct_row, user.id, kind, to, token)
-        if row_id is None:
-            return None
+        delivery_id = ledger.transaction(_claim, kind, key, token)
+        if delivery_id is None:
+            return None  # sent, being sent, or replaced: by the tick or an earlier run of this job
+        row = db.session.get(NotificationDelivery, delivery_id)
+        user = db.session.get(User, row.recipient_id)
         try:
-            deliver(account_message(user, kind, raw_token, to))
+            message, reason = (None, "Account gedeactiveerd of verwijderd.") if user.deactivated_at is not None \
+                else _message(row, user, raw_token)
+            if message is None:
+                ledger.finish(delivery_id, token, state="skipped", last_error=reason)
+                return "skipped"
+            deliver(message)
         except Exception as exc:  # noqa: BLE001  (every failure is recorded, none is raised)
-            log.warning("account mail %s (delivery %s) not sent: %s", kind, row_id, error_text(exc))
+            log.warning("account mail (delivery %s) not sent: %s", delivery_id, error_text(exc))
             db.session.rollback()
             permanent, _ = classify(exc)
-            state = ledger.finish_failure(row_id, token, 1, error_text(exc), permanent, ledger.retry_delays())
+            state = ledger.finish_failure(delivery_id, token, 1, error_text(exc), permanent, ledger.retry_delays())
             if state == "pending":
                 try:
                     ledger.schedule_retry()
                 except Exception:  # noqa: BLE001  (the minute tick picks it up anyway)
                     log.exception("account mail: could not schedule the retry")
             return state
-        ledger.finish_sent(row_id, token, attempts=1)
+        ledger.finish_sent(delivery_id, token, attempts=1)
         return "sent"
     finally:
         ledger.active_tokens.discard(token)

@@ -6,8 +6,10 @@ pupils (app/admin/retention.run_retention) every night at 03:00. The rules of wh
 app/notifications/timing.py, in Europe/Amsterdam time, so the cron string itself needs no
 time zone: the tick at 17:30:00 (CET or CEST alike) is the evening batch, on Wednesdays
 also the weekly digest; the other ticks send what is due at once (a spoedbericht posted
-after 17:30), retry failed sends, and catch up after the worker was down. Every run is
-idempotent (app/jobs/notifications/), so two workers with two clocks do no harm.
+after 17:30), retry failed sends, catch up after the worker was down, and send every mail
+whose own job never reached the queue (Redis was down: its event or ledger row was
+committed all the same, app/jobs/__init__.py). Every run is idempotent
+(app/jobs/notifications/), so two workers with two clocks do no harm.
 
 `python worker.py --burst` (tests, one-off draining) starts no clock.
 """

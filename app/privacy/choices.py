@@ -4,7 +4,7 @@ from sqlalchemy import or_, select
 
 from app.audit import record_change
 from app.extensions import db
-from app.models import Guardianship, PrivacySetting, Role, VISIBILITY_LEVELS
+from app.models import Guardianship, NotificationEvent, PrivacySetting, Role, VISIBILITY_LEVELS
 
 DEFAULT_LEVEL = "staff"
 LEVELS = VISIBILITY_LEVELS
@@ -26,6 +26,10 @@ CHILD_FIELDS = {
     "email": "E-mailadres",
     "address": "Adres",
 }
+
+# The notification kind (and subject type) of the mail about a stricter choice, per owner
+# type; registered by app/privacy/mail.py.
+MAIL_KINDS = {"child": "privacy_child", "user": "privacy_parent"}
 
 
 # --- stored choices ---------------------------------------------------------------------
@@ -127,26 +131,26 @@ def _save_levels(actor, owner_type, owner, fields, chosen):
     return right, changes
 
 
-def _mail_parents(owner_type, owner, changes):
-    """After the commit: each parent concerned hears that the school made a choice stricter."""
-    from app.jobs import enqueue
-
-    if owner_type == "user":
-        recipients = [owner.id]
-    else:
-        recipients = list(db.session.scalars(
-            select(Guardianship.parent_id).where(Guardianship.child_id == owner.id).order_by(Guardianship.parent_id)))
+def _record_mail(actor, owner_type, owner, changes):
+    """In the transaction of the change: the event of the parents' mail (app/privacy/mail.py).
+    A model row, not notifications' record_event: privacy sits below the services."""
     fields = [[name, old, new] for name, (old, new) in changes.items()]
-    for recipient_id in recipients:
-        # By dotted path: the job imports this package (its field labels).
-        enqueue("app.jobs.privacy.send_privacy_stricter", recipient_id, owner_type, owner.id, fields)
+    db.session.add(NotificationEvent(kind=MAIL_KINDS[owner_type], subject_type=MAIL_KINDS[owner_type],
+                                     subject_id=owner.id, created_by_id=actor.id, payload={"fields": fields}))
 
 
 def _save(actor, owner_type, owner, fields, chosen):
     right, changes = _save_levels(actor, owner_type, owner, fields, chosen)
+    stricter = bool(changes) and right == "stricter"
+    if stricter:
+        _record_mail(actor, owner_type, owner, changes)
     db.session.commit()
-    if changes and right == "stricter":
-        _mail_parents(owner_type, owner, changes)
+    if stricter:
+        from app.jobs import enqueue
+
+        # At once; by dotted path (the dispatcher imports the kinds, this module among them).
+        # If the queue does not answer, the minute tick sends it.
+        enqueue("app.jobs.notifications.dispatch_now")
     return list(changes)
 
 

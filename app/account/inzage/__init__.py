@@ -2,7 +2,9 @@
 their children, from Mijn account.
 
 A request makes a DataExport (queued) and enqueues `build_export`, which fills in the HTML
-and the JSON (collect.py decides what, render.py writes it) and marks it ready. One export
+and the JSON (collect.py decides what, render.py writes it) and marks it ready. When the
+queue does not answer, the request is refused with a Dutch "probeer het later opnieuw"
+(QueueUnavailable) and nothing of it is left. One export
 per person: a new request replaces the older ones, and while one is being made no second
 is started. Exports are removed after EXPORT_DAYS (when the page is opened, and by every job).
 """
@@ -15,7 +17,7 @@ from app.account.inzage.collect import collect
 from app.account.inzage.render import export_html, export_json
 from app.audit import record_change
 from app.extensions import db
-from app.jobs import enqueue, job_app_context
+from app.jobs import QueueUnavailable, enqueue, job_app_context
 from app.models import DataExport, User, utcnow
 
 log = logging.getLogger(__name__)
@@ -45,18 +47,27 @@ def in_progress(export):
 
 
 def request_export(user):
-    """Start a new export, replacing the older ones; the one in progress if there is one."""
+    """Start a new export, replacing the older ones; the one in progress if there is one.
+
+    The new export is committed first and the older ones are removed only once its job is
+    queued: when the queue does not answer, the new one is removed again, the older ones
+    stay, and QueueUnavailable tells the person to try again later (nothing half-done)."""
     current = latest_export(user)
     if in_progress(current):
         return current, False
-    db.session.execute(delete(DataExport).where(DataExport.user_id == user.id))
     export = DataExport(user_id=user.id, state="queued")
     db.session.add(export)
+    db.session.commit()
+    export_id = export.id
+    if not enqueue(JOB, export_id, queue="default", retry=False):
+        db.session.execute(delete(DataExport).where(DataExport.id == export_id))
+        db.session.commit()
+        raise QueueUnavailable()
+    db.session.execute(delete(DataExport).where(DataExport.user_id == user.id, DataExport.id != export_id))
     record_change(user, "user", user.id, "inzage aangevraagd", ["inzage"])
     db.session.commit()
-    enqueue(JOB, export.id, queue="default", retry=False)
     db.session.expire_all()
-    return db.session.get(DataExport, export.id), True
+    return db.session.get(DataExport, export_id), True
 
 
 def export_for_download(user, export_id):

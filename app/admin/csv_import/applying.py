@@ -45,8 +45,7 @@ def apply_plan(plan, actor, skip_bad_rows=False):
     result.filled_parents = len(plan.filled_parents)
     result.new_guardianships = len(plan.new_guardianships)
     # Only now, with everything committed, do the new parents get their mail.
-    for user_id, raw in activations:
-        mail_activation(user_id, raw)
+    mail_activation(*activations)
     return result
 
 
@@ -78,16 +77,16 @@ def _change_children(plan, actor, by_number):
 
 
 def _create_parents(plan, actor):
-    """The new parent accounts: ({login: user}, [(user id, activation token)])."""
+    """The new parent accounts: ({login: user}, [their recorded activation mails])."""
     from app.admin.services import new_account
 
     accounts = {}
     activations = []
     for parent in plan.new_parents:
-        user, raw = new_account(parent["email"], parent["first_name"], parent["last_name"],
-                                role=Role.PARENT, phone_mobile=parent["phone"])
+        user, mail = new_account(parent["email"], parent["first_name"], parent["last_name"],
+                                 role=Role.PARENT, phone_mobile=parent["phone"])
         accounts[user.login_name] = user
-        activations.append((user.id, raw))
+        activations.append(mail)
         record_change(actor, "user", user.id, "account aangemaakt (import)",
                       ["login_name", "email", "first_name", "last_name"] + (["phone_mobile"] if parent["phone"] else []))
     return accounts, activations

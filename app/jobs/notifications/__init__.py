@@ -17,7 +17,6 @@ The jobs below are what the worker, its minute tick (app/jobs/schedules.py) and 
 by dotted path ("app.jobs.notifications.dispatch_now").
 """
 from app.jobs import job_app_context
-from app.jobs.account_mail import send_direct  # noqa: F401
 from app.jobs.ledger import JOB_TIMEOUT, RunResult, reclaim_stale, schedule_retry  # noqa: F401
 from app.jobs.ledger import pid_alive as _pid_alive  # noqa: F401
 from app.jobs.notifications.planning import plan_due
