@@ -17,15 +17,22 @@ import pytest
 
 from tests.e2e.faults import FaultTable
 from tests.e2e.portal import Portal
-from tests.e2e.services import E2ESink, PostgresCluster, RedisServer, S3Server
+from tests.e2e.services import E2ESink, PgCluster, RedisServer, S3Server
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+# The suite walks one deployment: the school day first (it pretends a day that lies in the
+# past), the faults last (they take the longest).
+ORDER = ["test_school_day.py", "test_backup.py", "test_two_web.py", "test_faults.py"]
 
 
 def pytest_collection_modifyitems(items):
     for item in items:
         if "e2e" in item.path.parts:
             item.add_marker(pytest.mark.e2e)
+    rank = {name: index for index, name in enumerate(ORDER)}
+    items.sort(key=lambda item: rank.get(item.path.name, -1) if "e2e" in item.path.parts else -1)
 
 
 @pytest.fixture(scope="session")
@@ -49,12 +56,11 @@ def services(e2e_root):
     signal.signal(signal.SIGTERM, _interrupted)
     started = []
     try:
-        redis = RedisServer(e2e_root)
+        redis = RedisServer()
+        started.append(redis.close)
         redis.start()
-        started.append(redis.stop)
-        postgres = PostgresCluster()
-        started.append(postgres.destroy)
-        postgres.init()
+        postgres = PgCluster()
+        started.append(postgres.close)
         postgres.start()
         s3 = S3Server(e2e_root)
         started.append(s3.stop)

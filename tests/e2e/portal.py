@@ -70,7 +70,7 @@ class Portal:
         self.env.update({
             "PORTAL_ENV": "production", "SECRET_KEY": self.secret_key,
             "SESSION_COOKIE_SECURE": "false",  # plain http on loopback
-            "DATABASE_URL": postgres_url, "REDIS_URL": redis.url,
+            "DATABASE_URL": postgres_url, "REDIS_URL": redis.url(),
             "STORAGE_URL": f"s3://{s3.bucket}/school", "STORAGE_ENDPOINT_URL": s3.endpoint, **s3.keys,
             "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(sink.port), "MAIL_TIMEOUT": "5",
             "MAIL_DEFAULT_SENDER": "Kindcentrum De Schutkampen <noreply@schutkampen.example>",

@@ -1,25 +1,23 @@
 """The services of the end-to-end suite, each a real server of its own on a free loopback
 port, started and stopped by the test (never the machine's 5432/6379, which other work
-uses): redis-server, a PostgreSQL cluster (initdb), moto's S3 server behind a TCP relay
-(so the store can be "down" without losing what it holds), and an SMTP sink that can
-refuse for a while.
+uses): redis-server and a PostgreSQL cluster (tests/fixtures/servers.py, pg_cluster.py),
+moto's S3 server behind a TCP relay (so the store can be "down" without losing what it
+holds), an SMTP sink that can refuse for a while, and nginx in front of web processes.
 """
 import asyncio
-import os
 import shutil
 import signal
 import socket
 import subprocess
-import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 from tests.fixtures.mail import SMTPSink
+from tests.fixtures.pg_cluster import PgCluster  # noqa: F401  (the suite's cluster, re-exported)
+from tests.fixtures.s3 import KEYS, MotoServer
+from tests.fixtures.servers import RedisServer  # noqa: F401  (the suite's Redis, re-exported)
 from tests.fixtures.services import free_port, require_service
-
-PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 
 
 def wait_until(check, timeout, what):
@@ -38,92 +36,6 @@ def port_open(port):
     with socket.socket() as sock:
         sock.settimeout(0.5)
         return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-class RedisServer:
-    """A redis-server without persistence: stopping it loses what it held, as a restarted
-    platform Redis without persistence would (no mail may depend on what was queued)."""
-
-    def __init__(self, root):
-        if not shutil.which("redis-server"):
-            require_service("redis-server is not installed (scripts/ensure-test-services.sh)")
-        self.port = free_port()
-        self.dir = Path(root) / "redis"
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self.process = None
-
-    @property
-    def url(self):
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self):
-        log = open(self.dir / "redis.log", "a")
-        self.process = subprocess.Popen(
-            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
-             "--appendonly", "no", "--dir", str(self.dir)],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        from redis import Redis
-
-        wait_until(lambda: Redis.from_url(self.url, socket_connect_timeout=0.5).ping(), 15, "redis-server")
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)  # with --save "": nothing is written
-            self.process.wait(timeout=15)
-        self.process = None
-
-
-class PostgresCluster:
-    """A cluster of its own (initdb), run as the postgres user when the tests run as root
-    (postgres refuses to run as root)."""
-
-    def __init__(self):
-        if not (PG_BIN / "initdb").exists():
-            require_service(f"PostgreSQL server binaries are not in {PG_BIN}")
-        self.port = free_port()
-        self.root = Path(tempfile.mkdtemp(prefix="e2e-pg-"))
-        self.data = self.root / "data"
-        self.log = self.root / "postgres.log"
-        self.as_root = os.geteuid() == 0
-        if self.as_root:
-            shutil.chown(self.root, "postgres", "postgres")
-        self.started = False
-
-    def _run(self, *args, check=True, timeout=120):
-        command = [str(PG_BIN / args[0]), *args[1:]]
-        if self.as_root:
-            command = ["runuser", "-u", "postgres", "--", *command]
-        return subprocess.run(command, cwd=self.root, check=check, capture_output=True, text=True, timeout=timeout)
-
-    def url(self, database="postgres"):
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
-
-    def init(self):
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
-                  "--no-sync", "--locale=C.UTF-8")
-        with open(self.data / "postgresql.conf", "a") as conf:
-            conf.write(f"\nport = {self.port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{self.root}'\n"
-                       "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 100\n")
-
-    def start(self):
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "start")
-        self.started = True
-
-    def stop(self, mode="fast"):
-        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "60", "stop", check=False)
-        self.started = False
-
-    def restart(self, mode="fast"):
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-m", mode, "-w", "-t", "60", "restart")
-
-    def create_database(self, name):
-        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
-        return self.url(name)
-
-    def destroy(self):
-        if self.started:
-            self.stop("immediate")
-        shutil.rmtree(self.root, ignore_errors=True)
 
 
 class TcpRelay:
@@ -197,59 +109,44 @@ class TcpRelay:
 
 
 class S3Server:
-    """moto's standalone S3 server (`python -m moto.server`), reached over HTTP through
-    boto3 like any S3-compatible store, behind a TcpRelay the test can take down."""
+    """moto's standalone S3 server (tests/fixtures/s3.py), reached over HTTP through boto3
+    like any S3-compatible store, behind a TcpRelay the test can take down."""
 
     bucket = "ouderportaal-e2e"
-    keys = {"AWS_ACCESS_KEY_ID": "e2e-key", "AWS_SECRET_ACCESS_KEY": "e2e-secret", "AWS_REGION": "eu-west-1",
-            "AWS_DEFAULT_REGION": "eu-west-1"}
+    keys = {**KEYS, "AWS_DEFAULT_REGION": KEYS["AWS_REGION"]}
 
     def __init__(self, root):
-        self.server_port = free_port()
-        self.relay = TcpRelay(self.server_port)
-        self.log = Path(root) / "moto.log"
-        self.process = None
+        self.moto = MotoServer(Path(root) / "moto.log")
+        self.relay = None
 
     @property
     def endpoint(self):
         return f"http://127.0.0.1:{self.relay.port}"
 
     def start(self):
-        try:
-            import moto.server  # noqa: F401
-        except ImportError:
-            require_service("moto[server] is not installed (requirements-dev.txt)")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.server_port)],
-            stdout=open(self.log, "a"), stderr=subprocess.STDOUT, start_new_session=True)
-        wait_until(lambda: port_open(self.server_port), 30, "moto's S3 server")
+        self.moto.start()
+        self.relay = TcpRelay(self.moto.port)
         self.relay.up()
-        self.client().create_bucket(Bucket=self.bucket,
-                                    CreateBucketConfiguration={"LocationConstraint": self.keys["AWS_REGION"]})
+        self.create_bucket(self.bucket)
 
     def client(self):
-        import boto3
+        return self.moto.client()
 
-        return boto3.client("s3", endpoint_url=self.endpoint, region_name=self.keys["AWS_REGION"],
-                            aws_access_key_id=self.keys["AWS_ACCESS_KEY_ID"],
-                            aws_secret_access_key=self.keys["AWS_SECRET_ACCESS_KEY"])
+    def create_bucket(self, name):
+        self.client().create_bucket(Bucket=name)
 
     def objects(self, bucket=None, prefix=""):
-        """{key: size} of what the bucket holds (read past the relay, so also while 'down')."""
-        import boto3
-
-        client = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{self.server_port}",
-                              region_name=self.keys["AWS_REGION"], aws_access_key_id="x", aws_secret_access_key="x")
+        """{key: size} of what the bucket holds (asked past the relay, so also while 'down')."""
         found = {}
-        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket or self.bucket, Prefix=prefix):
+        for page in self.client().get_paginator("list_objects_v2").paginate(Bucket=bucket or self.bucket,
+                                                                            Prefix=prefix):
             found.update({item["Key"]: item["Size"] for item in page.get("Contents", [])})
         return found
 
     def stop(self):
-        self.relay.down()
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=15)
+        if self.relay:
+            self.relay.down()
+        self.moto.stop()
 
 
 class E2ESink(SMTPSink):

@@ -33,8 +33,7 @@ def test_backup_restore_check_round_trip(portal, services, e2e_root):
     assert original["stored_images"] and len(files) >= 2 * original["stored_images"]
 
     restored = {"DATABASE_URL": postgres.create_database("restored"), "STORAGE_URL": "s3://ouderportaal-restored/school"}
-    s3.client().create_bucket(Bucket="ouderportaal-restored",
-                              CreateBucketConfiguration={"LocationConstraint": s3.keys["AWS_REGION"]})
+    s3.create_bucket("ouderportaal-restored")
     output = portal.run("flask", "--app", "wsgi", "backup", "restore", str(folder), **restored)
     assert f"{len(files)} bestanden teruggezet" in output and "zijn aanwezig" in output, output
     assert counts(restored["DATABASE_URL"]) == original

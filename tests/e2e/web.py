@@ -7,6 +7,7 @@ fault test can say how many requests it made and which were not 2xx.
 """
 import re
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -14,7 +15,6 @@ from urllib.parse import urljoin
 
 import requests
 
-# The friendly page of a database that went away (ho's 503); anything else 5xx is a fault.
 TIMEOUT = 30
 
 
@@ -113,22 +113,35 @@ def forms_of(html):
     return parser.forms
 
 
+@dataclass
+class Answer:
+    at: float           # time.monotonic() when it came
+    label: str          # who asked: "parent", "office", "teacher"
+    method: str
+    path: str
+    status: int | None  # None: no answer (connection refused or cut)
+    text: str           # a 5xx page (which error page it was)
+
+
 class Tally:
-    """Requests made and the answers that were not 2xx/3xx, per label (thread-safe)."""
+    """Every request made and its answer, with the moment (thread-safe), so a fault test
+    can count what happened while a fault lasted."""
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.requests = Counter()
-        self.failures = Counter()      # label -> non-2xx answers (and connection errors)
-        self.server_errors = []        # (label, method, path, status, excerpt) of 5xx and errors
+        self.answers = []
 
     def record(self, label, method, path, status, text=""):
         with self.lock:
-            self.requests[label] += 1
-            if status is None or status >= 400:
-                self.failures[label] += 1
-            if status is None or status >= 500:
-                self.server_errors.append((label, method, path, status, (text or "")[:300]))
+            self.answers.append(Answer(time.monotonic(), label, method, path, status, (text or "")[:30000]))
+
+    def between(self, start, end, label=None):
+        with self.lock:
+            return [a for a in self.answers if start <= a.at <= end and (label is None or a.label == label)]
+
+    @property
+    def requests(self):
+        return Counter(answer.label for answer in self.answers)
 
 
 class Browser:
