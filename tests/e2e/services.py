@@ -48,9 +48,12 @@ class TcpRelay:
         self.port = free_port()
         self.listener = None
         self.connections = set()
+        self.closed = True
         self.lock = threading.Lock()
 
     def up(self):
+        with self.lock:
+            self.closed = False
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", self.port))
@@ -60,10 +63,11 @@ class TcpRelay:
 
     def down(self):
         listener, self.listener = self.listener, None
+        with self.lock:
+            self.closed = True  # a connection being accepted right now is closed too (_accept)
+            connections, self.connections = self.connections, set()
         if listener:
             listener.close()
-        with self.lock:
-            connections, self.connections = self.connections, set()
         for conn in connections:
             try:
                 conn.shutdown(socket.SHUT_RDWR)
@@ -84,6 +88,10 @@ class TcpRelay:
                 continue
             upstream.settimeout(None)
             with self.lock:
+                if self.closed:
+                    client.close()
+                    upstream.close()
+                    continue
                 self.connections.update((client, upstream))
             for source, sink in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
