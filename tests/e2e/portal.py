@@ -16,6 +16,11 @@ from tests.e2e.services import wait_until
 from tests.fixtures.services import ROOT, free_port
 
 HONCHO = [sys.executable, "-m", "honcho", "--no-colour", "-d", str(ROOT), "-f", str(ROOT / "Procfile")]
+
+
+def honcho(task, *args):
+    """A honcho command line; `-e /dev/null`: a developer's .env never sneaks into the test."""
+    return [*HONCHO, task, "-e", "/dev/null", *args]
 # Short retries, so a mail refused during an outage of ten minutes is tried again about
 # every minute and still goes once the server takes mail again (sum > the outage).
 RETRY_DELAYS = "10,20,30" + ",60" * 20
@@ -53,6 +58,21 @@ def cmdline(pid):
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return ""
+
+
+OURS = ("worker.py", "gunicorn", "wsgi", "honcho", "/bin/sh -c")
+
+
+def kill_groups(groups):
+    """SIGKILL to the processes of these process groups that are the portal's (by their
+    command line: a group id could in theory be taken by another process since)."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (_stat(entry.name) or (0, 0))[1] in groups:
+            if any(word in cmdline(entry.name) for word in OURS):
+                try:
+                    os.kill(int(entry.name), signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
 
 
 class Portal:
@@ -104,13 +124,13 @@ class Portal:
 
     def run_status(self, *command, timeout=300, **env):
         """(exit status, stdout + stderr) of a one-off command."""
-        result = subprocess.run([*HONCHO, "run", *command], cwd=ROOT, env={**self.env, **env},
+        result = subprocess.run(honcho("run", *command), cwd=ROOT, env={**self.env, **env},
                                 capture_output=True, text=True, timeout=timeout)
         return result.returncode, result.stdout + result.stderr
 
     def release(self, timeout=300):
         """The Procfile's release phase, as a platform runs it before a deploy goes live."""
-        result = subprocess.run([*HONCHO, "start", "release"], cwd=ROOT, env=self.env,
+        result = subprocess.run(honcho("start", "release"), cwd=ROOT, env=self.env,
                                 capture_output=True, text=True, timeout=timeout)
         assert result.returncode == 0, f"release failed: {result.stdout[-4000:]}{result.stderr[-2000:]}"
         return result.stdout
@@ -123,7 +143,7 @@ class Portal:
         log.write(f"\n===== honcho start {name} {env or ''} at {time.strftime('%H:%M:%S')}\n")
         log.flush()
         self.processes[name] = subprocess.Popen(
-            [*HONCHO, "start", kind], cwd=ROOT, env={**self.env, **{k: str(v) for k, v in env.items()}},
+            honcho("start", kind), cwd=ROOT, env={**self.env, **{k: str(v) for k, v in env.items()}},
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         # The command's process group, noted at once: a process of it may outlive the
         # command (RQ's scheduler outlives a SIGKILLed worker.py) and leave honcho's tree.
@@ -162,24 +182,21 @@ class Portal:
     def stop(self, name, timeout=30):
         """SIGTERM to honcho: it stops its process (warm), then kills what is left."""
         process = self.processes.pop(name, None)
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.kill_group(process)
+        groups = self.groups.pop(name, set())
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.kill_group(process)
+        kill_groups(groups)  # whatever of it outlived honcho (none, normally)
 
     def kill(self, name):
         """SIGKILL to every process honcho started for NAME (for the worker: worker.py, its
         work horse, RQ's scheduler and the clock), as when the machine under it dies;
         honcho then exits."""
         process = self.processes.pop(name)
-        for group in self.groups.pop(name, set()) | self.process_groups_of(process):
-            try:
-                os.killpg(group, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        kill_groups(self.groups.pop(name, set()) | self.process_groups_of(process))
         process.wait(timeout=30)
 
     @staticmethod
@@ -194,11 +211,7 @@ class Portal:
 
     @staticmethod
     def kill_group(process):
-        for group in Portal.process_groups_of(process):
-            try:
-                os.killpg(group, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        kill_groups(Portal.process_groups_of(process))
         process.kill()
         process.wait(timeout=10)
 

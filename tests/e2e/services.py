@@ -26,6 +26,8 @@ def wait_until(check, timeout, what):
         try:
             if check():
                 return
+        except AssertionError:
+            raise  # the check knows it is over (a process that exited)
         except Exception:  # noqa: BLE001 — not up yet
             pass
         time.sleep(0.1)
