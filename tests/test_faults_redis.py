@@ -4,7 +4,8 @@ request; Redis started again and a real worker (`python worker.py`) sends the ac
 and the reset mail that could not be queued, each exactly once, with links that work.
 
 Our own redis-server on a free port (tests/fixtures/servers.py), stopped and started by
-the test; the machine's Redis is never touched.
+the test; the machine's Redis is never touched. Also: the privacy mail and the inzage
+export when the queue does not answer (a closed port).
 """
 import time
 
@@ -94,3 +95,62 @@ def test_redis_down_for_a_while_pages_work_and_the_mails_go_once_it_is_back(app,
     assert "/wachtwoord-herstellen/" in mail_text(reset)
     new_user = db.session.scalar(select(User).where(User.login_name == "nieuw.gezin@example.nl"))
     assert new_user is not None and new_user.activated_at is None
+
+
+def test_the_privacy_mail_waits_in_its_event_when_the_queue_does_not_answer(app, smtp):
+    """The office makes a choice stricter while Redis is gone: the change is saved, the
+    mail's event with it, nothing is sent in the request; the minute tick sends one mail to
+    each parent, once."""
+    from app import privacy
+    from app.jobs.notifications import run_due
+    from app.models import NotificationEvent
+    from tests.factories import AdminFactory, family
+    from tests.fixtures.mail import use_smtp
+    from tests.fixtures.services import free_port
+
+    use_smtp(app, smtp)
+    child, (mother, father) = family(parents=2)
+    privacy.save_child_levels(mother, child, {"address": "school"})
+    app.config["REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"
+    try:
+        assert privacy.save_child_levels(AdminFactory(), child, {"address": "staff"}) == ["address"]
+    finally:
+        reset_queue_state()
+    time.sleep(0.3)
+    assert smtp.messages == []
+    (event,) = db.session.scalars(select(NotificationEvent)).all()
+    assert event.kind == "privacy_child" and event.payload == {"fields": [["address", "school", "staff"]]}
+    app.config["REDIS_URL"] = None  # the worker's tick, run here
+    run_due()
+    run_due()
+    smtp.wait_for(2)
+    time.sleep(0.3)
+    assert sorted(m["to"][0] for m in smtp.messages) == sorted([mother.email, father.email])
+    assert all("strenger gemaakt door de school" in str(m["message"]["Subject"]) for m in smtp.messages)
+
+
+def test_when_the_queue_does_not_answer_try_again_later_and_the_old_export_stays(app):
+    """Redis set but gone: the request says in Dutch to try again later, no export is left
+    "wordt gemaakt" for ever, and the person's ready export is still there."""
+    from app.models import AuditEntry, DataExport
+    from tests.factories import family
+    from tests.fixtures.services import free_port
+    from tests.test_inzage import _ask
+
+    _, (parent,) = family()
+    client = login_client(app, parent)
+    _ask(client)
+    [ready] = db.session.scalars(select(DataExport).where(DataExport.user_id == parent.id)).all()
+    app.config["REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"
+    try:
+        response = _ask(client)
+        assert response.status_code == 302
+        page = client.get(response.location).get_data(as_text=True)
+        assert "Probeer het over een paar minuten opnieuw." in page
+        assert "Uw download is klaar" in page and "wordt gemaakt" not in page
+    finally:
+        reset_queue_state()
+    db.session.expire_all()
+    assert db.session.scalars(select(DataExport.id).where(DataExport.user_id == parent.id)).all() == [ready.id]
+    actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.subject_id == parent.id)).all()
+    assert actions.count("inzage aangevraagd") == 1  # the refused request is not recorded as asked
