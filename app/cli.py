@@ -1,5 +1,5 @@
 """Flask CLI commands: `flask --app wsgi demo-data`, `sessions clean`, `retention`, `notifications …`,
-`storage migrate|check`."""
+`storage migrate|check`, `backup create|restore|check` (app/backup.py)."""
 import click
 from sqlalchemy import func, select
 from app.formatting import count_nl
@@ -69,7 +69,10 @@ def register_cli(app):
         click.echo(f"retention: {count_nl(run.pupils, 'oud-leerling')} en {count_nl(run.accounts, 'ouderaccount')} gewist"
                    + (f", {run.failed} mislukt (zie het log)" if run.failed else "") + ".")
 
+    from app.backup import register as register_backup_cli
     from app.notifications.cli import register as register_notifications_cli
+
+    register_backup_cli(app)
 
     register_notifications_cli(app)
 

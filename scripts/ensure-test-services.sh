@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs or starts what the tests need: Debian's Chromium, a Redis server, PostgreSQL.
+# Installs or starts what the tests need: Debian's Chromium, a Redis server, PostgreSQL, nginx.
 # With CI=true each one is required; elsewhere a missing one only makes its tests skip.
 set -uo pipefail
 ci=${CI:-false}
@@ -17,6 +17,21 @@ py() { .venv/bin/python "$@"; }
 if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
   echo "ensure-test-services: installing Chromium"
   apt_install chromium || fail "Chromium is missing and could not be installed"
+fi
+
+# The end-to-end suite (tests/e2e) starts servers of its own: nginx (the reverse proxy in
+# front of two web processes), redis-server and PostgreSQL's server binaries (initdb).
+if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+  echo "ensure-test-services: installing nginx"
+  apt_install nginx || fail "nginx is missing and could not be installed"
+fi
+if ! command -v redis-server >/dev/null; then
+  echo "ensure-test-services: installing redis-server"
+  apt_install redis-server || fail "redis-server is missing and could not be installed"
+fi
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  echo "ensure-test-services: installing PostgreSQL"
+  apt_install postgresql || fail "PostgreSQL's server (initdb) is missing and could not be installed"
 fi
 
 # Redis: start one when none answers.

@@ -74,16 +74,32 @@ def _run_clock(redis_url, parent_pid):
     clock behind."""
     from redis import Redis
 
+    from redis.exceptions import RedisError
+
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the worker, which stops us
     logging.getLogger("rq.cron").setLevel(logging.WARNING)
     cron = build_cron(Redis.from_url(redis_url))
     cron.register_birth()
+    away = False
     try:
         while os.getppid() == parent_pid:
-            if cron.enqueue_jobs():
-                cron.save()
-            cron.heartbeat()
+            try:
+                if cron.enqueue_jobs():
+                    cron.save()
+                cron.heartbeat()
+            except RedisError:
+                # Redis away (a restart, a failover): the worker reconnects by itself, so the
+                # clock must too, or nothing would send what waited once Redis is back. The
+                # ticks missed meanwhile are one catch-up tick (run_due is idempotent).
+                if not away:
+                    log.warning("clock: Redis does not answer; ticking again once it is back")
+                away = True
+                time.sleep(1.0)
+                continue
+            if away:
+                log.warning("clock: Redis answers again")
+                away = False
             time.sleep(max(0.05, min(1.0, cron.calculate_sleep_interval())))
     finally:
         try:
