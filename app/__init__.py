@@ -231,6 +231,7 @@ def _register_error_pages(app):
 
     from app.auth.expired import csrf_answer
     from app.htmx import is_htmx, problem
+    from app.request_input import too_large_wording
     from app.storage import StorageError
 
     def page(status, title, text):
@@ -266,7 +267,7 @@ def _register_error_pages(app):
 
     @app.errorhandler(413)
     def too_large(error):
-        return page(413, "Bestand te groot", "Het bestand is te groot om te uploaden.")
+        return page(413, *too_large_wording(app.config.get("MAX_CONTENT_LENGTH")))
 
     @app.errorhandler(429)
     def too_many(error):

@@ -86,3 +86,18 @@ def init_app(app):
             text="Wat u verstuurde bevat een teken dat niet in tekst hoort (een nul-teken). "
                  "Typ de tekst opnieuw en probeer het nog eens.",
         ), 400
+
+
+def too_large_wording(max_content_length):
+    """(title, text) of the 413 page. Werkzeug answers 413 both for a request over
+    MAX_CONTENT_LENGTH (in practice: files) and for one text field over its form memory
+    limit (a pasted text on a form without files): each gets words that fit it."""
+    multipart = (request.mimetype or "") == "multipart/form-data"
+    length = request.content_length or 0
+    if multipart and max_content_length and length > max_content_length:
+        return "Bestand te groot", "Het bestand is te groot om te uploaden. Kies een kleiner bestand en probeer het opnieuw."
+    if not multipart:
+        return "Tekst te lang", "De tekst is te lang om te versturen. Maak hem korter en probeer het opnieuw."
+    return ("Te groot om te versturen",
+            "Wat u wilt versturen is te groot: een tekst is te lang of een bestand te groot. "
+            "Maak het korter of kleiner en probeer het opnieuw.")

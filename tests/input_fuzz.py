@@ -44,7 +44,7 @@ ERROR_TITLES = {
     403: ("Geen toegang",),
     404: ("Pagina niet gevonden", "Link niet bruikbaar"),
     405: ("Niet toegestaan",),
-    413: ("Bestand te groot",),
+    413: ("Bestand te groot", "Tekst te lang", "Te groot om te versturen"),
     429: ("Te veel pogingen",),
 }
 # Pages that answer 4xx with a Dutch page of their own: a form with its errors (422), a

@@ -347,7 +347,7 @@ def test_unread_is_counted_per_conversation(app, school, login_as):
     ({"subject": "Gym\x00schoenen"}, 400, "Ongeldig teken"),
     ({"text": "x" * 400_000}, 422, "Uw bericht is te lang (maximaal 5.000 tekens)."),
     # Beyond the request's form memory (Werkzeug, 500 kB): the Dutch 413 page.
-    ({"text": "x" * 1_000_000}, 413, "Bestand te groot"),
+    ({"text": "x" * 1_000_000}, 413, "Te groot om te versturen"),  # a form with attachments
     ({"child_id": "999999999999"}, 422, "Kies een van de mogelijkheden uit de lijst."),
     ({"child_id": "10" + "0" * 30}, 422, "Kies een van de mogelijkheden uit de lijst."),
     ({"child_id": "noor"}, 422, "Kies een van de mogelijkheden uit de lijst."),  # another family's child
