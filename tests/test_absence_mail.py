@@ -464,9 +464,12 @@ def test_staff_see_their_own_switches_on_notificaties(app, school, login_as):
     page = main_of(client.get("/account/notificaties"))
     assert "Ziekmeldingen van mijn groep(en) direct per melding" in page
     assert "Ochtendoverzicht om 08:15 in plaats daarvan" in page
-    assert page.count('role="switch"') == 2 and page.count(" checked") == 1
+    # The third switch is Gesprekken (a parent's message), on by default.
+    assert "Nieuwe berichten van ouders in Gesprekken" in page
+    assert page.count('role="switch"') == 3 and page.count(" checked") == 2
     assert "Spoedberichten" not in page and "Nieuwe verlofaanvragen" not in page
-    form_post(client, "/account/notificaties", {"aan": ["absence_now", "absence_summary", "news"]})
+    form_post(client, "/account/notificaties",
+              {"aan": ["absence_now", "absence_summary", "conversations_staff", "news"]})
     stored = {p.kind: p.enabled for p in db.session.scalars(
         select(NotificationPreference).where(NotificationPreference.user_id == s["juf3"].id))}
     assert stored == {"absence_summary": True}   # a parent's switch is not a teacher's to set

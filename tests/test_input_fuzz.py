@@ -23,8 +23,10 @@ from tests.input_fuzz import ENGLISH, Explorer
 # has its albums purpose, so the button that creates a missing one is not offered
 # (tests/test_consent_staff.py). All take no field but the CSRF token; the URL part of the
 # fuzz still covers them. The editor's preview is an htmx button, not a form
-# (tests/test_editor_preview.py).
-NOT_ON_A_PAGE = {"admin.import_commit", "staff_mail.retry", "staff_consent.albums_create", "staff.preview"}
+# (tests/test_editor_preview.py). Album photos go one file per request from
+# static/js/uploads.js, not from a form of their own (tests/test_albums_upload.py).
+NOT_ON_A_PAGE = {"admin.import_commit", "staff_mail.retry", "staff_consent.albums_create", "staff.preview",
+                 "staff_albums.add_photo"}
 
 ROLES = {
     "parent": "ouder@example.nl",

@@ -18,7 +18,7 @@ def test_a_teacher_chooses_the_morning_summary_inline(page, app):
     direct = page.get_by_role("switch", name="Ziekmeldingen van mijn groep(en) direct per melding")
     summary = page.get_by_role("switch", name="Ochtendoverzicht om 08:15 in plaats daarvan")
     assert direct.is_checked() and not summary.is_checked()
-    assert page.get_by_role("switch").count() == 2
+    assert page.get_by_role("switch").count() == 3  # and Gesprekken
     assert "in één e-mail" in summary.evaluate(
         "el => document.getElementById(el.getAttribute('aria-describedby')).textContent")
     page.evaluate("window.notReloaded = true")
@@ -26,7 +26,7 @@ def test_a_teacher_chooses_the_morning_summary_inline(page, app):
     page.get_by_text("Opgeslagen.").wait_for()
     assert page.evaluate("window.notReloaded === true")
     db.session.expire_all()
-    assert preferences_for(teacher) == {"absence_now": True, "absence_summary": True}
+    assert preferences_for(teacher) == {"absence_now": True, "absence_summary": True, "conversations_staff": True}
     # Both off: the warning says where the reports are still seen.
     page.get_by_role("switch", name="Ziekmeldingen van mijn groep(en) direct per melding").click()
     page.locator("#notificaties-waarschuwing").wait_for()
