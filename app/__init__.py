@@ -32,6 +32,8 @@ def create_app(config=None, **overrides):
     monitoring.init_app(app)
 
     db.init_app(app)
+    # Registered after Flask-SQLAlchemy's, so it runs first (teardowns run in reverse).
+    app.teardown_appcontext(_close_session_quietly)
     migrate.init_app(app, db)
     csrf.init_app(app)
     mail.init_app(app)
@@ -290,6 +292,24 @@ def _register_error_pages(app):
 
     app.register_error_handler(OperationalError, _database_unavailable)
     app.register_error_handler(InterfaceError, _database_unavailable)
+
+
+def _close_session_quietly(exc=None):
+    """End the request's session without letting a dead connection become a 500.
+
+    When the database restarts under a request, the rollback at teardown raises (psycopg's
+    AdminShutdown) after the response was made, and gunicorn would answer its own plain
+    500 instead. The connection is invalidated instead (the pool replaces it) and the
+    registry cleared, so Flask-SQLAlchemy's own teardown finds nothing left to close."""
+    try:
+        db.session.remove()
+    except Exception:  # noqa: BLE001
+        log.warning("closing the database session failed; its connection is dropped")
+        try:
+            db.session().invalidate()
+        except Exception:  # noqa: BLE001
+            pass
+        db.session.registry.clear()
 
 
 def _database_unavailable(error):

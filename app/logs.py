@@ -122,10 +122,13 @@ def _user_id():
     """The logged-in account's id, if the request loaded one; never a query of its own
     (the database may be the reason this request failed)."""
     user = g.get("_login_user")
-    if user is None or not getattr(user, "is_authenticated", False):
+    if user is None:
         return None
     from sqlalchemy import inspect
 
+    # The identity of the loaded row, never an attribute: after a rollback the object is
+    # expired and reading `is_authenticated` would load it again (a query, on a database
+    # that may be gone). The anonymous user is no mapped object: no id.
     try:
         identity = inspect(user).identity
     except Exception:  # noqa: BLE001
