@@ -249,11 +249,8 @@ def _register_error_pages(app):
     def csrf_error(error):
         if is_htmx():
             return csrf_answer()
-        return page(
-            400,
-            "Formulier verlopen",
-            "Het formulier is verlopen of ongeldig. Laad de pagina opnieuw en probeer het nog eens.",
-        )
+        return page(400, "Formulier verlopen",
+                    "Het formulier is verlopen of ongeldig. Laad de pagina opnieuw en probeer het nog eens.")
 
     @app.errorhandler(403)
     def forbidden(error):
@@ -275,11 +272,8 @@ def _register_error_pages(app):
     def too_many(error):
         if getattr(error, "response", None) is not None:  # a limit's own page (on_breach)
             return error.response
-        return page(
-            429,
-            "Te veel pogingen",
-            "U heeft het te vaak geprobeerd. Wacht een paar minuten en probeer het dan opnieuw.",
-        )
+        return page(429, "Te veel pogingen",
+                    "U heeft het te vaak geprobeerd. Wacht een paar minuten en probeer het dan opnieuw.")
 
     @app.errorhandler(StorageError)
     def storage_away(error):

@@ -37,6 +37,18 @@ def register_cli(app):
         db.session.commit()
         click.echo(f"sort-names: {changed} sorteersleutels bijgewerkt.")
 
+    _register_upkeep(app)
+    from app.backup import register as register_backup_cli
+    from app.notifications.cli import register as register_notifications_cli
+    from app.storage.cli import register as register_storage_cli
+
+    register_backup_cli(app)
+    register_notifications_cli(app)
+    register_storage_cli(app)
+
+
+def _register_upkeep(app):
+    """The commands a deployment runs on a schedule: sessions and retention."""
     @app.cli.group("sessions")
     def sessions_group():
         """Inlogsessies."""
@@ -68,14 +80,3 @@ def register_cli(app):
             return
         click.echo(f"retention: {count_nl(run.pupils, 'oud-leerling')} en {count_nl(run.accounts, 'ouderaccount')} gewist"
                    + (f", {run.failed} mislukt (zie het log)" if run.failed else "") + ".")
-
-    from app.backup import register as register_backup_cli
-    from app.notifications.cli import register as register_notifications_cli
-
-    register_backup_cli(app)
-
-    register_notifications_cli(app)
-
-    from app.storage.cli import register as register_storage_cli
-
-    register_storage_cli(app)

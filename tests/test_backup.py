@@ -87,7 +87,7 @@ def test_check_reports_a_removed_object(school, tmp_path):
         get_storage().delete(gone)
     result = invoke(restored, "backup", "check")
     assert result.exit_code == 1
-    assert gone in result.output and "1 bestand(en) ontbreken" in result.output
+    assert gone in result.output and "1 bestand ontbreekt" in result.output
     result = invoke(restored, "backup", "check", str(tmp_path / "backup"))
     assert result.exit_code == 1 and result.output.count(gone) == 2
 
