@@ -110,7 +110,8 @@ def assert_fits(page):
     A page that really overflows keeps overflowing and fails after the wait."""
     measure = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
     try:
-        page.wait_for_function(f"!document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping') "
+        # A function, not an expression: the portal's CSP forbids eval of a string.
+        page.wait_for_function(f"() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping') "
                                f"&& document.readyState === 'complete' && ({measure}) <= 1", timeout=3000)
     except PlaywrightTimeoutError:
         pass
