@@ -1,9 +1,10 @@
 """What the parents' and the Beheer pages of Gesprekken share: the thread with its form
 (one page, two renderings: the whole page, or the `_thread.html` fragment htmx swaps), and
 handling a message posted in it."""
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 
-from app.conversations import hours, queries, services
+from app.access.conversations import conversation_for
+from app.conversations import attachments, hours, queries, services
 from app.conversations.forms import WriteForm
 from app.htmx import is_htmx, render_page
 from app.images import UploadError
@@ -44,3 +45,11 @@ def write(user, conversation, staff):
     flash(note, "success")
     endpoint = "staff_conversations.show" if staff else "conversations.show"
     return redirect(url_for(endpoint, conversation_id=conversation.id) + "#laatste")
+
+
+def attachment(user, conversation_id, message_id):
+    """A message's attachment, for whoever may see the conversation and the message (404 otherwise)."""
+    message = queries.message_in(conversation_for(user, conversation_id), message_id, user)
+    if message is None:
+        abort(404)
+    return attachments.send(message)

@@ -4,7 +4,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from app.access.conversations import conversation_children, conversation_for
-from app.conversations import attachments, bp, hours, pages, queries, services
+from app.conversations import bp, hours, pages, queries, services
 from app.conversations.forms import StartForm
 from app.htmx import render_page
 from app.images import UploadError
@@ -77,8 +77,4 @@ def write(conversation_id):
 @bp.get("/<int:conversation_id>/bijlage/<int:message_id>")
 @login_required
 def attachment(conversation_id, message_id):
-    conversation = conversation_for(current_user, conversation_id)
-    message = queries.message_in(conversation, message_id, current_user)
-    if message is None:
-        abort(404)
-    return attachments.send(message)
+    return pages.attachment(current_user, conversation_id, message_id)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.access import admin_required, staff_required, taught_group_ids
 from app.access.conversations import conversation_for, reply_for_staff
-from app.conversations import attachments, hours, pages, queries, services, staff_bp
+from app.conversations import hours, pages, queries, services, staff_bp
 from app.conversations.forms import FromReplyForm, child_choices
 from app.extensions import db
 from app.htmx import render_page
@@ -43,11 +43,7 @@ def write(conversation_id):
 @staff_bp.get("/<int:conversation_id>/bijlage/<int:message_id>")
 @staff_required
 def attachment(conversation_id, message_id):
-    conversation = conversation_for(current_user, conversation_id)
-    message = queries.message_in(conversation, message_id, current_user)
-    if message is None:
-        abort(404)
-    return attachments.send(message)
+    return pages.attachment(current_user, conversation_id, message_id)
 
 
 def _reply_children(reply):
