@@ -5,6 +5,9 @@ import os
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 # Sync workers: one request each. WEB_CONCURRENCY overrides (2 × cores + 1 by default).
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+# The worker model; the benchmarks (bench/booking.py, bench/journey.py) compare them.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 # Large album uploads are read by the app; keep-alive briefly for the proxy in front.
 keepalive = 5

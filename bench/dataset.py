@@ -381,8 +381,14 @@ def _absence(bulk, rnd, n, children, links):
 
     today, year = clock.today(), clock.school_year()
     start = int(year[:4])
-    bulk(AbsenceReason, [{"id": i + 1, "name": name, "position": i, "excused": excused, "needs_note": note,
-                          "staff_only": staff} for i, (name, excused, note, staff) in enumerate(DEFAULT_REASONS)])
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+
+    # The migration seeds the default reasons (ids 1-7 in this order); add them only where it did not.
+    if not db.session.scalar(select(func.count()).select_from(AbsenceReason)):
+        bulk(AbsenceReason, [{"id": i + 1, "name": name, "position": i, "excused": excused, "needs_note": note,
+                              "staff_only": staff} for i, (name, excused, note, staff) in enumerate(DEFAULT_REASONS)])
     holidays = [("Herfstvakantie", date(start, 10, 19), date(start, 10, 23)),
                 ("Kerstvakantie", date(start, 12, 21), date(start + 1, 1, 1)),
                 ("Voorjaarsvakantie", date(start + 1, 2, 15), date(start + 1, 2, 19)),
