@@ -15,6 +15,7 @@ another parent's row is written every second (every write empties every page cac
     python bench/pages.py [--reuse] [--duration 10] [--connections 4]
 """
 import argparse
+import collections
 import http.client
 import json
 import os
@@ -93,6 +94,20 @@ def start_gunicorn(url, port, page_cache=True):
             time.sleep(0.2)
     process.terminate()
     raise SystemExit("gunicorn did not start: " + (process.stderr.read() if process.stderr else ""))
+
+
+def drain_stderr(process, keep=50):
+    """Read the server's stderr as it comes, keeping the last `keep` lines. The app writes a
+    JSON line per request there (app/logs.py): unread, the pipe is full after some 250
+    requests and every worker blocks on its next log line."""
+    lines = collections.deque(maxlen=keep)
+
+    def read():
+        for line in process.stderr:
+            lines.append(line)
+
+    threading.Thread(target=read, daemon=True).start()
+    return lines
 
 
 def login(port, login_name, password):
