@@ -48,6 +48,8 @@ class Config:
     # Rendered parent pages kept per session until the next write (app/pagecache.py); needs Redis.
     PAGE_CACHE = _bool("PAGE_CACHE", True)
     PAGE_CACHE_SIZE = int(os.environ.get("PAGE_CACHE_SIZE", "500"))
+    # School settings kept per process at most this long (app/settings.py).
+    SETTINGS_CACHE_SECONDS = float(os.environ.get("SETTINGS_CACHE_SECONDS", "30"))
 
     # Mail: without MAIL_SERVER every mail is written to instance/outbox/ as .eml.
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None

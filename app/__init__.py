@@ -10,7 +10,7 @@ from flask import Flask, current_app, render_template, request
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from app import logs, monitoring, pagecache, request_input
-from app.extensions import compress, csrf, db, limiter, login_manager, mail, migrate
+from app.extensions import compress, csrf, db, end_read_only_transaction, limiter, login_manager, mail, migrate
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,9 @@ def create_app(config=None, **overrides):
     pagecache.init_app(app)
 
     from app import models  # noqa: F401  (registers every table)
+    from app import settings
+
+    settings.init_app(app)
 
     _register_blueprints(app)
     _register_notification_kinds()
@@ -294,8 +297,11 @@ def _close_session_quietly(exc=None):
     When the database restarts under a request, the rollback at teardown raises (psycopg's
     AdminShutdown) after the response was made, and gunicorn would answer its own plain
     500 instead. The connection is invalidated instead (the pool replaces it) and the
-    registry cleared, so Flask-SQLAlchemy's own teardown finds nothing left to close."""
+    registry cleared, so Flask-SQLAlchemy's own teardown finds nothing left to close.
+    A request that only read commits first (app/extensions.py: the prepared statements stay)."""
     try:
+        if exc is None and db.session.registry.has():
+            end_read_only_transaction(db.session())
         db.session.remove()
     except Exception:  # noqa: BLE001
         log.warning("closing the database session failed; its connection is dropped")

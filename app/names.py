@@ -15,6 +15,7 @@ sorts on. The models keep sort_key() in a stored, indexed column (users.sort_nam
 children.sort_name) so that paginated lists can sort in SQL; see app/models/people.py.
 """
 import re
+from functools import lru_cache
 
 from anyascii import anyascii
 
@@ -82,6 +83,7 @@ def _join(particle, main):
     return particle + ("" if particle.endswith("'") else " ") + main
 
 
+@lru_cache(maxsize=8192)  # pure, and asked for every name on every list
 def split_surname(last_name):
     """(particle, main surname): "Van den Berg" -> ("van den", "Berg"); "Bakker" -> ("", "Bakker").
 
@@ -103,6 +105,7 @@ def _capitalise(particle):
     return particle[:1].upper() + particle[1:] if particle[:1].isalpha() else particle
 
 
+@lru_cache(maxsize=8192)  # pure, and asked for every name on every list
 def display_name(first_name, last_name, fallback=""):
     """The name as every page shows it: "Jip van Dam"; without a first name "Van Dam"."""
     first = _clean(first_name)
@@ -123,6 +126,7 @@ def _fold(text):
 SORT_KEY_LENGTH = 200
 
 
+@lru_cache(maxsize=8192)  # pure, and asked for every name on every list
 def sort_key(first_name, last_name, fallback=""):
     """The one key every list of people sorts on: main surname, first name, particle.
 

@@ -44,7 +44,7 @@ from app.models import (Child, Guardianship, MeetingBooking, MeetingDay, Meeting
 from app.passwords import _prehash  # noqa: E402
 from bench import booking, dataset  # noqa: E402
 from bench.loadgen import Client, Meter, spent  # noqa: E402
-from bench.pages import (BENCH_REDIS_URL, drain_stderr, free_port, login, redis_available,  # noqa: E402
+from bench.pages import (BENCH_REDIS_URL, free_port, login, redis_available,  # noqa: E402
                          server_env, start_gunicorn)
 
 TARGET_CPU_MS = 8
@@ -258,7 +258,6 @@ def run(url, args, chosen, page_cache):
     holds = reset(url, chosen)
     port = free_port()
     server = start_gunicorn(url, port, page_cache)
-    drain_stderr(server)  # a JSON log line per request: unread, the pipe fills and the workers block
     try:
         families = [Family(port, pick, pick.child_id in holds, index) for index, pick in enumerate(chosen)]
         with ThreadPoolExecutor(max_workers=8) as pool:

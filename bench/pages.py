@@ -89,6 +89,7 @@ def start_gunicorn(url, port, page_cache=True):
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
             conn.request("GET", "/ping")
             if conn.getresponse().status == 200:
+                process.log_lines = drain_stderr(process)
                 return process
         except OSError:
             time.sleep(0.2)

@@ -93,14 +93,18 @@ def recent_for(user, exclude_ids=(), limit=HOME_RECENT):
 
 def mark_read(user, message):
     """Record that `user` opened `message` (once; a second open changes nothing)."""
+    return _mark_read(user, message.id)
+
+
+def _mark_read(user, message_id):
     already = db.session.scalar(
-        select(MessageRead.id).where(MessageRead.message_id == message.id, MessageRead.user_id == user.id)
+        select(MessageRead.id).where(MessageRead.message_id == message_id, MessageRead.user_id == user.id)
     )
     if already:
         return False
     try:
         with db.session.begin_nested():
-            db.session.add(MessageRead(message_id=message.id, user_id=user.id))
+            db.session.add(MessageRead(message_id=message_id, user_id=user.id))
         db.session.commit()
     except IntegrityError:  # the same user opened it in two tabs at once
         db.session.rollback()
@@ -109,23 +113,19 @@ def mark_read(user, message):
 
 
 def mark_all_read(user, messages):
-    """Record that `user` has read these messages in full (a spoedbericht on Home): one
-    commit for those not yet read; a receipt another tab just wrote is left as it is."""
-    ids = {message.id for message in messages}
-    if not ids:
-        return
-    have = set(db.session.scalars(select(MessageRead.message_id).where(
-        MessageRead.user_id == user.id, MessageRead.message_id.in_(ids))))
-    missing = sorted(ids - have)
+    """Record that `user` has read these messages (unread ones, as the page showed them) in
+    full (a spoedbericht on Home): one commit; should another tab have written a receipt
+    meanwhile, one by one, leaving theirs as it is."""
+    missing = sorted({message.id for message in messages})
     if not missing:
         return
     try:
-        for message_id in missing:
-            with db.session.begin_nested():
-                db.session.add(MessageRead(message_id=message_id, user_id=user.id))
+        db.session.add_all([MessageRead(message_id=message_id, user_id=user.id) for message_id in missing])
         db.session.commit()
-    except IntegrityError:
+    except IntegrityError:  # another tab wrote one meanwhile: one by one, keeping theirs
         db.session.rollback()
+        for message_id in missing:
+            _mark_read(user, message_id)
 
 
 def replies_visible_to(user, message):

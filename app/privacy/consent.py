@@ -20,7 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, exists, or_, select, true
+from sqlalchemy import and_, distinct, exists, func, or_, select, true
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app import clock
@@ -160,18 +160,21 @@ def unanswered_children(user, year=None):
     if not versions:
         return []
     # One query (Home asks it on every render): an answer counts when its parent is a
-    # current guardian with a writable link, as in _latest_answers.
+    # current guardian with a writable link, as in _latest_answers; a child is asked about
+    # while fewer of the current versions are answered than there are.
     answerer = aliased(Guardianship)
-    unanswered = [
-        ~exists().where(ConsentAnswer.child_id == Child.id, ConsentAnswer.version_id == version,
-                        ConsentAnswer.school_year == year, answerer.child_id == Child.id,
-                        answerer.parent_id == ConsentAnswer.parent_id, answerer.read_only.is_(False))
-        for version in versions
-    ]
+    answered = (
+        select(func.count(distinct(ConsentAnswer.version_id)))
+        .join(answerer, and_(answerer.child_id == ConsentAnswer.child_id,
+                             answerer.parent_id == ConsentAnswer.parent_id))
+        .where(ConsentAnswer.child_id == Child.id, ConsentAnswer.version_id.in_(versions),
+               ConsentAnswer.school_year == year, answerer.read_only.is_(False))
+        .correlate(Child).scalar_subquery()
+    )
     return db.session.scalars(
         select(Child).join(Guardianship, Guardianship.child_id == Child.id)
         .where(Guardianship.parent_id == user.id, Guardianship.read_only.is_(False),
-               Child.left_at.is_(None), Child.group_id.is_not(None), or_(*unanswered))
+               Child.left_at.is_(None), Child.group_id.is_not(None), answered < len(versions))
         .order_by(Child.first_name)
     ).all()
 
