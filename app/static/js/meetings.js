@@ -34,7 +34,7 @@
   // The whole row of a free slot is the click target, as in the manual ("klik").
   document.addEventListener("click", function (event) {
     var row = event.target.closest && event.target.closest(".slot-free");
-    if (!row || event.target.closest("button, a, input, form")) return;
+    if (!row || event.target.closest("button, a, input")) return;
     var button = row.querySelector(".slot-book");
     if (button) button.click();
   });

@@ -88,9 +88,12 @@
   // Where the message goes: in the row or group of the control that was used (a switch's
   // row, a slot, a set of choices), else at the top of the form, else after the element.
   function placeProblem(box, elt, control) {
-    var from = control && control !== elt && elt.contains(control) ? control : elt;
+    // The control: the button pressed (a submit's submitter, also one outside its form
+    // through form="..."), else what was changed.
+    var owned = control && control !== elt && (elt.contains(control) || control.form === elt);
+    var from = owned ? control : elt;
     var row = from.closest("li, fieldset");
-    if (row && (elt.contains(row) || row.contains(elt))) {
+    if (row && (owned || elt.contains(row) || row.contains(elt))) {
       row.appendChild(box);
     } else if (elt.tagName === "FORM") {
       elt.insertBefore(box, elt.firstChild);
@@ -146,7 +149,8 @@
     if (old.length === 1 && old[0].innerHTML === box.innerHTML) return;
     old.forEach(function (item) { item.remove(); });
     box.portalOwner = elt;
-    placeProblem(box, elt, config.triggeringEvent && config.triggeringEvent.target);
+    var trigger = config.triggeringEvent;
+    placeProblem(box, elt, trigger && (trigger.submitter || trigger.target));
     box.focus();
   }
 
