@@ -45,9 +45,6 @@ class Config:
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL") or None
-    # Rendered parent pages kept per session until the next write (app/pagecache.py); needs Redis.
-    PAGE_CACHE = _bool("PAGE_CACHE", True)
-    PAGE_CACHE_SIZE = int(os.environ.get("PAGE_CACHE_SIZE", "500"))
     # School settings kept per process at most this long (app/settings.py).
     SETTINGS_CACHE_SECONDS = float(os.environ.get("SETTINGS_CACHE_SECONDS", "30"))
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask, current_app, render_template, request
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from app import logs, monitoring, pagecache, request_input
+from app import logs, monitoring, request_input
 from app.extensions import compress, csrf, db, end_read_only_transaction, limiter, login_manager, mail, migrate
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,6 @@ def create_app(config=None, **overrides):
     limiter.init_app(app)
     compress.init_app(app)
     _configure_login(app)
-    pagecache.init_app(app)
 
     from app import models  # noqa: F401  (registers every table)
     from app import settings

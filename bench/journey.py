@@ -7,11 +7,11 @@ Oudergesprekken slot list, 7 booking a time, or changing it for the one child in
 who holds one (htmx POST; a refused parent picks another free slot from the refreshed
 list, up to 3 tries); then as many requests to /ping (the floor). Per step: req/s,
 p50/p95/p99, CPU per request of gunicorn (master and workers, /proc) and of PostgreSQL
-(this database's backends), × floor, errors, page-cache hits; target CPU ≤ 8 ms/request.
+(this database's backends), × floor, errors; target CPU ≤ 8 ms/request.
 Not measured: preparing (cost-4 bcrypt hashes, bookings reset, logins). The load comes
 from a small asyncio HTTP/1.1 client in this process; its own CPU is printed too.
 
-    python bench/journey.py [--parents 300] [--concurrency 20] [--page-cache on|off|both]
+    python bench/journey.py [--parents 300] [--concurrency 20]
         [--workers 3] [--worker-class sync] [--threads 1] [--reuse] [--json FILE]
 """
 import argparse
@@ -57,7 +57,7 @@ Pick = namedtuple("Pick", "login parent_id child_id group_id round_id needed")
 
 @functools.lru_cache
 def bench_app(url):
-    """The one app of this process for preparing; its commits raise the page cache's counter."""
+    """The one app of this process for preparing."""
     app = dataset.bench_app(url)
     app.config["REDIS_URL"] = BENCH_REDIS_URL if redis_available() else None
     return app
@@ -77,7 +77,7 @@ class Family(booking.Parent):
 
 class Stats:
     def __init__(self):
-        self.requests, self.errors, self.hits, self.latencies, self.outcomes = 0, 0, 0, [], Counter()
+        self.requests, self.errors, self.latencies, self.outcomes = 0, 0, [], Counter()
 
 
 async def fetch(client, stats, method, path, jar, body=None, headers=None):
@@ -94,7 +94,6 @@ async def fetch(client, stats, method, path, jar, body=None, headers=None):
     for cookie in cookies:
         name, _, value = cookie.split(";", 1)[0].partition("=")
         jar[name.strip()] = value
-    stats.hits += answer.get("x-page-cache") == "hit"
     stats.errors += not 200 <= status < 300
     return status, data
 
@@ -234,7 +233,7 @@ async def wave(step, families, clients, meter, message_id):
             **{f"p{q}": lat[min(len(lat) - 1, len(lat) * q // 100)] for q in (50, 95, 99)},
             "cpu_ms": server * 1000 / n, "pg_ms": postgres * 1000 / n, "server_cpu_s": server,
             "pg_cpu_s": postgres, "generator_cpu_s": generator, "errors": stats.errors,
-            "hits_pct": 100 * stats.hits / n, "outcomes": dict(stats.outcomes),
+"outcomes": dict(stats.outcomes),
             "read_receipts": receipts(meter, message_id)}
 
 
@@ -253,11 +252,11 @@ async def journey(port, families, message_id, meter, concurrency):
     return figures
 
 
-def run(url, args, chosen, page_cache):
+def run(url, args, chosen):
     """A fresh start (reset), a fresh server, every parent logged in, the spoedbericht, the waves."""
     holds = reset(url, chosen)
     port = free_port()
-    server = start_gunicorn(url, port, page_cache)
+    server = start_gunicorn(url, port)
     try:
         families = [Family(port, pick, pick.child_id in holds, index) for index, pick in enumerate(chosen)]
         with ThreadPoolExecutor(max_workers=8) as pool:
@@ -271,7 +270,7 @@ def run(url, args, chosen, page_cache):
         server.terminate()
         server.wait(timeout=10)
     doubles = sum(booking.count_double_bookings(url, round_id)[0] for round_id in {p.round_id for p in chosen})
-    return {"page_cache": page_cache, "holding": len(holds), "steps": figures, "double_bookings": doubles}
+    return {"holding": len(holds), "steps": figures, "double_bookings": doubles}
 
 
 # --- output ------------------------------------------------------------------------------------
@@ -279,13 +278,12 @@ def run(url, args, chosen, page_cache):
 def print_run(title, result):
     steps, floor = result["steps"][:-1], result["steps"][-1]
     print(f"\n{title}\n{'step':20s} {'requests':>8s} {'req/s':>7s} {'p50 ms':>7s} {'p95 ms':>7s} {'p99 ms':>7s} "
-          f"{'CPU ms/req':>10s} {'PG ms/req':>9s} {'× floor':>7s} {'errors':>6s} {'cache hits':>10s}  target")
+          f"{'CPU ms/req':>10s} {'PG ms/req':>9s} {'× floor':>7s} {'errors':>6s}  target")
     for row in result["steps"]:
         row["ratio"] = row["rps"] / floor["rps"] if floor["rps"] else 0.0
         verdict = ("ok" if row["cpu_ms"] <= TARGET_CPU_MS else "ABOVE TARGET") if row["step"] in TARGET_STEPS else "—"
         print(f"{row['step']:20s} {row['requests']:8d} {row['rps']:7.1f} {row['p50']:7.1f} {row['p95']:7.1f} "
-              f"{row['p99']:7.1f} {row['cpu_ms']:10.1f} {row['pg_ms']:9.1f} {row['ratio']:7.2f} {row['errors']:6d} "
-              f"{row['hits_pct']:9.0f}%  {verdict}")
+              f"{row['p99']:7.1f} {row['cpu_ms']:10.1f} {row['pg_ms']:9.1f} {row['ratio']:7.2f} {row['errors']:6d}  {verdict}")
     requests, seconds = sum(r["requests"] for r in steps), sum(r["seconds"] for r in steps)
     generator = sum(r["generator_cpu_s"] for r in result["steps"])
     server = sum(r["server_cpu_s"] + r["pg_cpu_s"] for r in result["steps"])
@@ -302,20 +300,11 @@ def print_run(title, result):
           f"used {100 * result['generator_share']:.0f}% of the CPU")
 
 
-def print_saved(on, off):
-    print("\nWhat the page cache saved (off → on):")
-    for a, b in zip(on["steps"] + [on], off["steps"] + [off]):
-        rps = "journey_rps" if "journey_rps" in a else "rps"
-        print(f"  {a.get('step', 'journey'):20s} {b[rps]:7.1f} → {a[rps]:7.1f} req/s   CPU {b['cpu_ms']:6.1f} → "
-              f"{a['cpu_ms']:6.1f} ms/request   cache hits {a.get('hits_pct', 0):3.0f}%")
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     for flag, kind, default in (("--parents", int, 300), ("--concurrency", int, 20), ("--workers", int, None),
                                 ("--worker-class", str, None), ("--threads", int, None)):
         parser.add_argument(flag, type=kind, default=default)
-    parser.add_argument("--page-cache", choices=("on", "off", "both"), default="both")
     parser.add_argument("--reuse", action="store_true", help="use the dataset already built")
     parser.add_argument("--json", help="write all figures to this file too")
     args = parser.parse_args(argv)
@@ -327,20 +316,13 @@ def main(argv=None):
     if not dataset.postgres_available():
         return print("bench/journey: needs PostgreSQL on 127.0.0.1:5432")
     url = dataset.benchmark_database(args.reuse)
-    modes = {"on": [True], "off": [False], "both": [True, False]}[args.page_cache]
-    if not redis_available():
-        print(f"No Redis at {BENCH_REDIS_URL}: no page cache, measured without it")
-        modes = [False]
     model = (f"gunicorn {os.environ.get('GUNICORN_WORKER_CLASS', 'sync')} × {server_env(url)['WEB_CONCURRENCY']} "
              f"workers × {os.environ.get('GUNICORN_THREADS', '1')} threads")
     print(f"bench/journey: {model}, PostgreSQL {url.rsplit('/', 1)[1]}, {args.parents} parents, "
           f"concurrency {args.concurrency}, load by asyncio in this process")
-    chosen, runs = choose(url, args.parents), {}
-    for page_cache in modes:
-        runs[f"cache {'on' if page_cache else 'off'}"] = result = run(url, args, chosen, page_cache)
-        print_run(f"Page cache {'on (PAGE_CACHE=1, Redis)' if page_cache else 'off (PAGE_CACHE=0)'}:", result)
-    if len(runs) == 2:
-        print_saved(runs["cache on"], runs["cache off"])
+    chosen = choose(url, args.parents)
+    runs = {"journey": run(url, args, chosen)}
+    print_run("Every request rendered:", runs["journey"])
     print(f"target: CPU ≤ {TARGET_CPU_MS} ms per request (gunicorn) on {', '.join(sorted(TARGET_STEPS))}")
     if args.json:
         Path(args.json).write_text(json.dumps({"model": model, "parents": args.parents,

@@ -8,9 +8,8 @@ requests/s, p50 and p99 latency for Home, a group page, Nieuws, a photo album (i
 through the consent rules), the Oudergesprekken slot list and /ping (no database, no template: the framework's floor), and each page's ratio
 to the floor. Targets: ratio ≥ 0.3, p99 < 100 ms.
 
-Three runs: every request rendered (PAGE_CACHE=0), then as in production with Redis and
-the page cache (app/pagecache.py) — once with nothing written meanwhile, once while
-another parent's row is written every second (every write empties every page cache).
+Every request is rendered (the page cache that kept rendered pages per session was removed
+in issue 18: bench/journey.py measured 0 % hits on realistic load, see bench/RESULTS.md).
 
     python bench/pages.py [--reuse] [--duration 10] [--connections 4]
 """
@@ -64,21 +63,20 @@ def fresh_redis():
     Redis.from_url(BENCH_REDIS_URL).flushdb()
 
 
-def server_env(url, page_cache=True):
+def server_env(url):
     """As in production: with Redis (jobs, rate limits, the page cache) when one answers."""
     env = dict(os.environ, DATABASE_URL=url, RATELIMIT_ENABLED="0", SESSION_COOKIE_SECURE="0",
                PORTAL_ENV="benchmark", UPLOAD_DIR=str(dataset.OUT / "uploads"),
-               SECRET_KEY="bench-secret", WEB_CONCURRENCY=os.environ.get("WEB_CONCURRENCY", "3"),
-               PAGE_CACHE="1" if page_cache else "0")
+               SECRET_KEY="bench-secret", WEB_CONCURRENCY=os.environ.get("WEB_CONCURRENCY", "3"))
     if redis_available():
         env["REDIS_URL"] = BENCH_REDIS_URL
     return env
 
 
-def start_gunicorn(url, port, page_cache=True):
+def start_gunicorn(url, port):
     command = [str(Path(sys.executable).parent / "gunicorn"), "wsgi:app", "--bind", f"127.0.0.1:{port}",
                "--log-level", "warning"]
-    env = server_env(url, page_cache)
+    env = server_env(url)
     if "REDIS_URL" in env:
         fresh_redis()
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
@@ -207,44 +205,11 @@ def run_python_load(port, path, cookie, duration, connections):
             "p99": latencies[int(len(latencies) * 0.99)], "errors": errors[0]}
 
 
-class Writer(threading.Thread):
-    """Someone else in the school writes `per_second` times a second (another parent logs
-    in), through the app as a web request would: each write empties every page cache."""
-
-    def __init__(self, url, per_second):
-        super().__init__(daemon=True)
-        self.url, self.interval, self.writes = url, 1 / per_second, 0
-        self.stopped = threading.Event()
-
-    def run(self):
-        from sqlalchemy import select
-
-        from app.extensions import db
-        from app.models import Role, User, utcnow
-
-        app = dataset.bench_app(self.url)
-        app.config["REDIS_URL"] = BENCH_REDIS_URL
-        with app.app_context():
-            other = db.session.scalar(select(User).where(
-                User.role == Role.PARENT, User.login_name != dataset.BENCH_PARENT).limit(1))
-            while not self.stopped.wait(self.interval):
-                other.last_login_at = utcnow()
-                db.session.commit()
-                self.writes += 1
-
-    def stop(self):
-        self.stopped.set()
-        self.join()
-
-
-def measure(url, args, page_cache, writes_per_second=0):
+def measure(url, args):
     """Start gunicorn, log in, and load every page; returns {page: figures}."""
     port = free_port()
-    server = start_gunicorn(url, port, page_cache)
+    server = start_gunicorn(url, port)
     load = run_wrk if shutil.which("wrk") else run_python_load
-    writer = Writer(url, writes_per_second) if writes_per_second else None
-    if writer:
-        writer.start()
     try:
         cookie = login(port, dataset.BENCH_PARENT, dataset.BENCH_PASSWORD)
         urls = find_urls(port, cookie)
@@ -253,8 +218,6 @@ def measure(url, args, page_cache, writes_per_second=0):
             load(port, path, cookie, 2, args.connections)  # warm-up
             results[name] = dict(path=path, **load(port, path, cookie, args.duration, args.connections))
     finally:
-        if writer:
-            writer.stop()
         server.terminate()
         server.wait(timeout=10)
     return results
@@ -286,19 +249,8 @@ def main(argv=None):
     workers = server_env(url)["WEB_CONCURRENCY"]
     print(f"bench/pages: gunicorn ({workers} workers), {database}, load by {tool}, "
           f"{args.connections} connections, {args.duration}s per page")
-    runs = {"rendered": measure(url, args, page_cache=False)}
-    print_table("Every request rendered (PAGE_CACHE=0: the database and templates each time):", runs["rendered"])
-    if redis_available():
-        runs["cached"] = measure(url, args, page_cache=True)
-        print()
-        print_table("As in production, with Redis and the page cache (app/pagecache.py), nothing written "
-                    "meanwhile:", runs["cached"])
-        runs["cached_with_writes"] = measure(url, args, page_cache=True, writes_per_second=1)
-        print()
-        print_table("The same while someone else in the school writes once a second (each write empties "
-                    "the page cache of every process):", runs["cached_with_writes"])
-    else:
-        print(f"\nNo Redis at {BENCH_REDIS_URL}: the page cache (production setting) was not measured.")
+    runs = {"rendered": measure(url, args)}
+    print_table("Every request rendered (the database and templates each time):", runs["rendered"])
     print(f"targets: each page ≥ {TARGET_RATIO} × floor, p99 < {TARGET_P99_MS} ms")
     if args.json:
         Path(args.json).write_text(json.dumps({"database": database, "tool": tool, "runs": runs}, indent=2))

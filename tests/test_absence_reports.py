@@ -544,19 +544,14 @@ def test_home_shows_a_current_report_with_weer_beter(school):
     assert "ziek gemeld" not in other_home and "Afwezig gemeld" not in other_home
 
 
-def test_a_report_shows_on_home_at_once_with_the_page_cache(school, redis_url):
+def test_a_report_shows_on_home_at_once(school, redis_url):
     school["app"].config["REDIS_URL"] = redis_url
     reader = school["login_as"](school["reader"])
-    for _ in range(3):
-        if reader.get("/").headers.get("X-Page-Cache") == "hit":
-            break
-    else:
-        raise AssertionError("Home never came from the cache")
     pretend(school["app"], "2026-12-02 08:00")
+    assert "Sam Jansen is ziek gemeld" not in plain(reader.get("/"))
     report_as(school, school["mother"], school["sam"], open_ended=True)
-    pretend(school["app"], "2026-12-02 08:00")  # the same minute: only the write can tell the cache
+    pretend(school["app"], "2026-12-02 08:00")  # the same minute
     home = reader.get("/")
-    assert home.headers.get("X-Page-Cache") != "hit"
     assert "Sam Jansen is ziek gemeld vanaf woensdag 2 december 2026, tot nader bericht." in plain(home)
 
 

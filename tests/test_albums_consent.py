@@ -22,7 +22,6 @@ from tests.factories import (
 from tests.fixtures.queries import count_queries
 from tests.fixtures.users import Auth
 from tests.test_albums import _bulk_photos, upload
-from tests.test_pagecache import cached, from_cache, visit_until_cached  # noqa: F401 (fixture)
 
 
 # --- consent data, as the parents' Toestemming tab stores it ---------------------------------
@@ -161,27 +160,26 @@ def test_album_images_are_revalidated_and_a_withdrawn_photo_answers_404(world, l
     assert client.get(thumb, headers={"If-None-Match": etag}).status_code == 404
 
 
-def test_withdrawal_hides_the_photo_at_the_next_request_with_the_page_cache_on(world, login_as, cached):  # noqa: F811
+def test_withdrawal_hides_the_photo_at_the_next_request(world, login_as):
     album, tagged, untagged = marked_album(world)
     own_parent, purpose, child = world["people"]["own_parent"], world["purpose"], world["marked"]
     answer(own_parent, child, purpose, "ja")
     other = login_as(world["people"]["other_parent"])
     thumb = urls(album, tagged)["miniatuur"]
-    assert thumb in visit_until_cached(other, f"/fotoalbums/{album.id}").get_data(as_text=True)
-    assert thumb in visit_until_cached(other, "/fotoalbums").get_data(as_text=True)
+    assert thumb in other.get(f"/fotoalbums/{album.id}").get_data(as_text=True)
+    assert thumb in other.get("/fotoalbums").get_data(as_text=True)
 
     answer(own_parent, child, purpose, "nee")
     page = other.get(f"/fotoalbums/{album.id}")
-    assert not from_cache(page) and thumb not in page.get_data(as_text=True)
+    assert thumb not in page.get_data(as_text=True)
     assert tile_of(other.get("/fotoalbums").get_data(as_text=True), album) == (urls(album, untagged)["miniatuur"], 1)
     assert other.get(thumb).status_code == 404
     # Their own parent still sees it.
     assert login_as(own_parent).get(thumb).status_code == 200
 
-    visit_until_cached(other, f"/fotoalbums/{album.id}")
     answer(own_parent, child, purpose, "ja")
     page = other.get(f"/fotoalbums/{album.id}")
-    assert not from_cache(page) and thumb in page.get_data(as_text=True)
+    assert thumb in page.get_data(as_text=True)
     assert other.get(thumb).status_code == 200
 
 

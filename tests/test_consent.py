@@ -280,7 +280,7 @@ PROMPT = "De school vraagt uw toestemming"
 
 @pytest.fixture
 def cached(app, redis_url):
-    """With Redis, so with the page cache (app/pagecache.py), as in production."""
+    """With Redis, as in production."""
     app.config["REDIS_URL"] = redis_url
     return app
 

@@ -28,7 +28,7 @@ PARENT_PAGES = ("/", "/nieuws/", "/agenda/", "/berichten", "/fotoalbums", "/acco
 def own_redis(app):
     """The app as in production, on a Redis of the test's own: queue, rate limits, page cache."""
     server = RedisServer().start()
-    app.config.update(REDIS_URL=server.url(0), RATELIMIT_STORAGE_URI=server.url(1), PAGE_CACHE=True)
+    app.config.update(REDIS_URL=server.url(0), RATELIMIT_STORAGE_URI=server.url(1))
     app.extensions.pop("portal_redis", None)
     limiter.init_app(app)
     reset_queue_state()

@@ -2,10 +2,8 @@
 
 A parent whose child has a report that runs today sees it ("Lotte is ziek gemeld sinds
 ... tot nader bericht") with "Weer beter melden" (a writable link, the report started)
-and a link to Afwezigheid. Making or changing a report is a write, so the page cache
-(app/pagecache.py raises its generation after every commit that wrote, whatever the
-table) never serves a Home without it; a report that starts or ends with the clock shows
-within the minute the cache's key holds.
+and a link to Afwezigheid (Home is rendered afresh on every visit, so a new report
+shows at once).
 """
 from app.absence.parents import reports_today
 from app.home.panels import Panel

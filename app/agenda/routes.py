@@ -7,7 +7,6 @@ from app.agenda import bp, services
 from app.extensions import limiter
 from app.htmx import is_htmx, render_page
 from app.models import AgendaItem
-from app.pagecache import cached_page
 from app.pagination import page_number
 
 
@@ -19,7 +18,6 @@ def _feed_context():
 
 
 @bp.get("/")
-@cached_page
 @login_required
 def index():
     listing = services.upcoming_page(current_user, page_number())
@@ -28,7 +26,6 @@ def index():
 
 
 @bp.get("/eerder")
-@cached_page
 @login_required
 def earlier():
     listing = services.earlier_page(current_user, page_number())
@@ -37,7 +34,6 @@ def earlier():
 
 
 @bp.get("/<int:item_id>")
-@cached_page
 @login_required
 def detail(item_id):
     item = item_for(current_user, AgendaItem, item_id)

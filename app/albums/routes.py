@@ -15,12 +15,10 @@ from app.albums import bp, services
 from app.htmx import render_page
 from app.images import send_image
 from app.models import Album
-from app.pagecache import cached_page
 from app.pagination import page_number
 
 
 @bp.get("")
-@cached_page
 @login_required
 def index():
     listing = services.albums_for(current_user, page_number())
@@ -29,7 +27,6 @@ def index():
 
 
 @bp.get("/<int:album_id>")
-@cached_page
 @login_required
 def show(album_id):
     album = item_for(current_user, Album, album_id)
@@ -37,7 +34,6 @@ def show(album_id):
 
 
 @bp.get("/kind/<int:child_id>")
-@cached_page
 @login_required
 def child_photos(child_id):
     child = child_for(current_user, child_id)

@@ -12,9 +12,8 @@ and it is younger than SESSION_MAX_HOURS (activity does not extend that). So:
 
 "Last seen" is bookkeeping, not content: it is written at most every few minutes per
 session (not on every request), in its own short transaction outside the ORM session, so
-it does not raise the page cache's generation (app/pagecache.py) and empty every
-process's cache. No cached page shows it. A cached page carries the moment its session
-ends (`g.page_cache_until`) and is not served after it.
+the request's own transaction stays a read (app/extensions.py ends it with a COMMIT that
+keeps the connection's prepared statements).
 
 "Ingelogd blijven" is a flag on the same record (`kept`, parents only): such a session
 lives SESSION_KEEP_DAYS from the login (activity does not extend it either), with no idle
@@ -27,7 +26,7 @@ import hashlib
 import logging
 import re
 import secrets
-from datetime import timedelta, timezone
+from datetime import timedelta
 
 from flask import current_app, g, request, session
 from flask_login import login_user, logout_user
@@ -169,7 +168,6 @@ def load(cookie_id):
         set_committed_value(record, "last_seen_at", at)
     user.login_session_cookie = cookie_id
     g.login_session = record
-    g.page_cache_until = ends_at(record).replace(tzinfo=timezone.utc).timestamp()
     return user
 
 
@@ -179,9 +177,9 @@ def _forget_cookie():
 
 
 def _bookkeeping(statement):
-    """Run one small write in its own transaction, outside the request's ORM session, so the
-    page cache's generation is not raised (it changes nothing a cached page shows)."""
-    if db.session.info.get("page_cache_wrote"):
+    """Run one small write in its own transaction, outside the request's ORM session (whose
+    transaction stays a read)."""
+    if db.session.info.get("uncommitted_write"):
         # This request already wrote and has not committed; on SQLite that transaction holds
         # the write lock, and a second connection would wait for it. Next request, then.
         return False

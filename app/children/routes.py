@@ -15,7 +15,6 @@ from app.children.forms import GENDERS, ChildContactForm, ChildForm
 from app.forms import ConfirmForm
 from app.htmx import is_htmx, render_page
 from app.images import UploadError
-from app.pagecache import cached_page
 from app.people import numbers
 from app.people import services as people
 from app.people.forms import PhotoForm, privacy_form
@@ -32,7 +31,6 @@ def _page(template, child, tab, status=200, fragment=None, **context):
 
 
 @bp.get("/")
-@cached_page
 @login_required
 def index():
     rows = children_of(current_user) if current_user.is_parent else []

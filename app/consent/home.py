@@ -4,13 +4,7 @@ A parent with current children (writable link) for which nobody answered a purpo
 school year sees which children, with a link to each child's tab. "Later" (a POST, also
 without JS) hides it for the rest of this login session: a flag in the session, tied to
 the login session's record so it cannot outlive it. Once every purpose has an answer the
-prompt is gone; giving an answer is a write, so the page cache (app/pagecache.py) drops
-the Home it kept.
-
-The "Later" flag is session state the page cache's key does not hold. So a Home that shows
-the prompt is never kept: otherwise, after "Later", the kept page (with the prompt) would
-be served again until something in the database changed. Marking the session modified is
-how a view tells the cache so (it keeps no response that changed the session)."""
+prompt is gone (Home is rendered afresh on every visit)."""
 from flask import has_request_context, session
 
 from app.auth.sessions import current as current_login_session
@@ -36,5 +30,4 @@ def home_panels(user):
     children = unanswered_children(user)
     if not children:
         return []
-    session.modified = True  # not for the page cache: "Later" must hide it at once
     return [Panel(order=5, template="consent/_home_panel.html", context={"children": children})]

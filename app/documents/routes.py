@@ -5,11 +5,9 @@ from app.access import item_for
 from app.documents import bp, files, services
 from app.htmx import render_page
 from app.models import Document
-from app.pagecache import cached_page
 
 
 @bp.get("/")
-@cached_page
 @login_required
 def index():
     documents = services.visible_documents(current_user)

@@ -13,11 +13,9 @@ from app.groups import bp
 from app.htmx import render_page
 from app.images import send_image
 from app.models import Group
-from app.pagecache import cached_page
 
 
 @bp.get("/")
-@cached_page
 @login_required
 def index():
     viewer = privacy.viewer_for(current_user)
@@ -28,7 +26,6 @@ def index():
 
 
 @bp.get("/<int:group_id>")
-@cached_page
 @login_required
 def show(group_id):
     viewer = privacy.viewer_for(current_user)

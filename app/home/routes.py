@@ -7,11 +7,9 @@ from app.home import bp
 from app.home.health import health
 from app.home.panels import panels_for
 from app.htmx import render_page
-from app.pagecache import cached_page
 
 
 @bp.get("/")
-@cached_page
 @login_required
 def index():
     children = children_of(current_user) if current_user.is_parent else []

@@ -6,11 +6,9 @@ from app.htmx import is_htmx, render_page
 from app.meetings import bp, services
 from app.meetings.forms import BookForm
 from app.meetings.services import MeetingError, NotInRound
-from app.pagecache import cached_page
 
 
 @bp.get("/")
-@cached_page
 @login_required
 def index():
     invitations = services.invitations_for_parent(current_user) if current_user.is_parent else []
@@ -24,7 +22,6 @@ def _planning_page(invitation, message=None, message_kind="success", status=200)
 
 
 @bp.get("/<int:round_id>/kind/<int:child_id>")
-@cached_page
 @login_required
 def detail(round_id, child_id):
     invitation = services.invitation_for_parent(current_user, round_id, child_id)

@@ -8,12 +8,10 @@ from app.messages import bp, services
 from app.messages.forms import ReplyForm
 from app.markdown import render_markdown
 from app.models import Message
-from app.pagecache import cached_page
 from app.pagination import page_number
 
 
 @bp.get("")
-@cached_page
 @login_required
 def index():
     listing = services.messages_for(current_user, page_number())

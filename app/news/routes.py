@@ -5,12 +5,10 @@ from flask_login import current_user, login_required
 from app.htmx import render_page
 from app.images import send_image
 from app.news import bp, services
-from app.pagecache import cached_page
 from app.pagination import page_number
 
 
 @bp.get("/")
-@cached_page
 @login_required
 def index():
     listing = services.news_page(current_user, page_number())
@@ -20,7 +18,6 @@ def index():
 
 
 @bp.get("/<int:item_id>")
-@cached_page
 @login_required
 def detail(item_id):
     item = services.news_item_for(current_user, item_id)

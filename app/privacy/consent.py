@@ -20,7 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, distinct, exists, func, or_, select, true
+from sqlalchemy import and_, distinct, exists, func, select, true
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app import clock

@@ -28,7 +28,7 @@ def test_two_web_processes_behind_nginx(portal, services, e2e_root):
     proxy.start()
     try:
         _session_and_csrf_across(url_a, url_b, services.s3)
-        _page_cache_across(url_a, url_b)
+        _written_on_b_read_on_a(url_a, url_b)
         _through_the_proxy(proxy)
     finally:
         proxy.stop()
@@ -58,9 +58,9 @@ def _session_and_csrf_across(url_a, url_b, s3):
     assert len(images) == 4 and all(image.status_code == 200 and image.content[:2] == b"\xff\xd8" for image in images)
 
 
-def _page_cache_across(url_a, url_b):
-    """A parent's Berichten on A, twice (kept in A's page cache); a spoedbericht posted
-    through B is on A's next answer."""
+def _written_on_b_read_on_a(url_a, url_b):
+    """A parent's Berichten on A, twice; a spoedbericht posted through B is on A's next
+    answer."""
     parent = day.logged_in(url_a, day.PARENT)
     for _ in range(2):
         assert parent.get("/berichten").status_code == 200
