@@ -3,7 +3,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from app.htmx import is_htmx, render_page
-from app.meetings import bp, services
+from app.meetings import bp, services, slot_rows  # noqa: F401 (slot_rows: the template global)
 from app.meetings.forms import BookForm
 from app.meetings.services import MeetingError, NotInRound
 

@@ -112,6 +112,18 @@ def _take_back(existing, child, actor, now):
     return old_times
 
 
+def _commit_keeping_loaded():
+    """Commit without expiring what the request loaded (the round, the child, the group and
+    its teachers: a booking changes none of them), so the refreshed slot list that answers
+    does not load them again; the reservation and the taken slots it reads afresh."""
+    session = db.session()
+    before, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = before
+
+
 def book(user, invitation, slot_id, expected_version):
     """A parent books (or changes to) the meeting starting at this slot; returns its times.
     `slot_id` is an int, or None when the form carried no valid id (NotInRound)."""
@@ -126,7 +138,7 @@ def book(user, invitation, slot_id, expected_version):
     _check_sibling_overlap(user, child, slots)
     try:
         _old, new_times, _sequence = reserve(round_, child, slots, expected_version, actor=user, now=now)
-        db.session.commit()
+        _commit_keeping_loaded()
     except IntegrityError:
         db.session.rollback()
         raise race_lost(user, round_id, child, expected_version, slots) from None
