@@ -136,8 +136,11 @@ class Config:
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "5 per minute; 20 per hour")
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "30 per minute")
 
-    # Flask-Compress: gzip/brotli for text responses; files (send_file) pass through as they are.
+    # Flask-Compress: brotli (else gzip) for text responses, and brotli (else deflate) for
+    # /static's JS, which is sent as a stream (Flask-Compress's default picks zstd first, which
+    # packs htmx worse: bench/phone.py); photos and documents are not text and pass as they are.
     COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_ALGORITHM_STREAMING = ["br", "deflate"]
     COMPRESS_LEVEL = 6
     COMPRESS_BR_LEVEL = 4
     COMPRESS_MIN_SIZE = 500

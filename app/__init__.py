@@ -163,7 +163,7 @@ def _register_notification_kinds():
 
 def _register_template_helpers(app):
     """Every Jinja filter and global of the templates, here and nowhere else."""
-    from app import formatting, markdown, names
+    from app import formatting, markdown, names, styles
     from app.documents import files
     from app.menu import menu_for, staff_sections
 
@@ -186,6 +186,7 @@ def _register_template_helpers(app):
     })
     app.jinja_env.globals["display_name"] = names.display_name
     app.jinja_env.globals["document_kind_label"] = files.kind_label
+    app.jinja_env.globals["stylesheet"] = styles.stylesheet
 
     @app.context_processor
     def portal_context():
@@ -203,19 +204,26 @@ def _register_template_helpers(app):
 
 def _register_security_headers(app):
     from app.storage import get_storage, storage_from_config
+    from app.styles import style_sources
 
     storage_from_config(app.config)  # a wrong STORAGE_URL or STORAGE_SERVE stops the app here
 
     csp = (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{files}; "
+        "default-src 'self'; script-src 'self'; style-src 'self'{styles}; img-src 'self' data:{files}; "
         "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     )
 
     @app.after_request
     def security_headers(response):
         # With STORAGE_SERVE=redirect, images come from the object store's presigned URLs.
+        if request.endpoint == "static":
+            # A stylesheet or script: no document, so only what applies to it (a phone pays
+            # for every header byte of every file, bench/phone.py).
+            response.headers["X-Content-Type-Options"] = "nosniff"
+            return response
         origin = get_storage().image_origin()
-        response.headers.setdefault("Content-Security-Policy", csp.format(files=f" {origin}" if origin else ""))
+        response.headers.setdefault("Content-Security-Policy", csp.format(
+            files=f" {origin}" if origin else "", styles=style_sources()))
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "DENY"
