@@ -10,6 +10,7 @@ clear refusals, double bookings (must be 0), errors (must be 0) and p99 latency.
 """
 import argparse
 import http.client
+import os
 import random
 import re
 import sys
@@ -26,6 +27,7 @@ from bench import dataset  # noqa: E402
 from bench.pages import free_port, start_gunicorn  # noqa: E402
 
 PASSWORD = "Boek!2026nu"
+TARGET_P99_MS = 1000
 
 
 def prepare(url, parents):
@@ -142,7 +144,7 @@ def main(argv=None):
     if not dataset.postgres_available():
         print("bench/booking: needs PostgreSQL on 127.0.0.1:5432 (the booking rules are measured there)")
         return None
-    url = dataset.benchmark_database(args.reuse, dataset.PG_BENCH_URL)
+    url = dataset.benchmark_database(args.reuse, os.environ.get("BENCH_DATABASE_URL") or dataset.PG_BENCH_URL)
     round_id, families = prepare(url, args.parents)
     port = free_port()
     server = start_gunicorn(url, port)
@@ -206,6 +208,10 @@ def main(argv=None):
     print(f"  reservations held  {booked:5d}")
     print(f"  booking requests   {len(latencies):5d} in {wall:.1f}s, p50 {latencies[len(latencies) // 2]:.0f} ms, "
           f"p99 {p99:.0f} ms")
+    model = f"{os.environ.get('GUNICORN_WORKER_CLASS', 'sync')} × {os.environ.get('WEB_CONCURRENCY', os.cpu_count() + 1)} workers" \
+            f" × {os.environ.get('GUNICORN_THREADS', '1')} threads"
+    print(f"  gunicorn           {model}")
+    print(f"  target p99 < {TARGET_P99_MS} ms: {'ok' if p99 < TARGET_P99_MS else 'ABOVE TARGET'}")
     return outcomes, doubles
 
 

@@ -140,7 +140,9 @@ def choose(url, parents, seed=11):
             .join(Guardianship, Guardianship.parent_id == User.id).join(Child, Child.id == Guardianship.child_id)
             .join(MeetingInvitation, MeetingInvitation.child_id == Child.id)
             .join(MeetingRound, MeetingRound.id == MeetingInvitation.round_id)
-            .where(User.role == Role.PARENT, User.deactivated_at.is_(None), Guardianship.read_only.is_(False),
+            # The school's own families (bench/dataset.py), not bench/booking.py's extra group of 200.
+            .where(User.role == Role.PARENT, ~User.login_name.like("boek%"), User.deactivated_at.is_(None),
+                   Guardianship.read_only.is_(False),
                    Child.left_at.is_(None), Child.group_id.is_not(None), MeetingRound.status == "open")
             .order_by(User.id, Child.id, MeetingInvitation.round_id)).all()
         by_parent, families = {}, {}

@@ -67,7 +67,7 @@ def server_env(url):
     """As in production: with Redis (jobs, rate limits, the page cache) when one answers."""
     env = dict(os.environ, DATABASE_URL=url, RATELIMIT_ENABLED="0", SESSION_COOKIE_SECURE="0",
                PORTAL_ENV="benchmark", UPLOAD_DIR=str(dataset.OUT / "uploads"),
-               SECRET_KEY="bench-secret", WEB_CONCURRENCY=os.environ.get("WEB_CONCURRENCY", "3"))
+               SECRET_KEY="bench-secret", WEB_CONCURRENCY=os.environ.get("WEB_CONCURRENCY", str(os.cpu_count() + 1)))  # as gunicorn.conf.py
     if redis_available():
         env["REDIS_URL"] = BENCH_REDIS_URL
     return env
