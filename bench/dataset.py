@@ -79,9 +79,14 @@ def sentence(rnd, n):
 
 def bench_app(url):
     """The app on the benchmark database (config.Config is read at import: override here)."""
+    import logging
+
     from app import create_app
 
-    return create_app(SQLALCHEMY_DATABASE_URI=url, RATELIMIT_ENABLED=False, UPLOAD_DIR=str(OUT / "uploads"))
+    app = create_app(SQLALCHEMY_DATABASE_URI=url, RATELIMIT_ENABLED=False, UPLOAD_DIR=str(OUT / "uploads"))
+    # The JSON line per request (app/logs.py) is for production; here it would bury the figures.
+    logging.getLogger("ouderportaal.request").setLevel(logging.WARNING)
+    return app
 
 
 def build(url, scale=1.0, seed=7):

@@ -13,6 +13,7 @@ run() {  # name, command...
   "$@" 2>&1 | tee "$out/$name.txt"
 }
 
+if [ "${1:-}" != "--results-only" ]; then  # --results-only: write RESULTS.md from bench/out again
 run dataset $py bench/dataset.py
 run queries $py bench/queries.py
 run pages $py bench/pages.py --reuse
@@ -21,6 +22,7 @@ run phone $py bench/phone.py --reuse
 # Last of those on the dataset: it leaves cost-4 hashes, added meeting days and its spoedbericht.
 run journey $py bench/journey.py --reuse
 run digest $py bench/digest.py
+fi
 
 {
   echo "# Benchmark results"
@@ -39,5 +41,7 @@ run digest $py bench/digest.py
     cat "$out/$name.txt"
     echo '```'
   done
+  echo
+  cat bench/measured-once.md
 } > bench/RESULTS.md
 echo "== written bench/RESULTS.md"
