@@ -33,10 +33,10 @@ def init_app(app):
 
 
 def _changing():
-    """Whether this session holds a change to a setting that is not committed yet."""
-    session = db.session()
-    return session.info.get("settings_wrote") or any(
-        isinstance(row, SchoolSetting) for row in chain(session.new, session.dirty, session.deleted))
+    """Whether this session holds a change to a setting that is not committed yet (a flag
+    set by set_setting and at a flush; asked at every read, so it looks at nothing else:
+    a session with thousands of changed rows, a batch of mails, pays nothing for it)."""
+    return db.session().info.get("settings_wrote", False)
 
 
 def all_settings():
@@ -85,6 +85,7 @@ def get_setting(key, default=""):
 
 def set_setting(key, value):
     """Store a setting (caller commits)."""
+    db.session().info["settings_wrote"] = True
     row = db.session.get(SchoolSetting, key)
     if row is None:
         db.session.add(SchoolSetting(key=key, value=str(value)))
