@@ -57,14 +57,14 @@ def redis_available():
 
 
 def fresh_redis():
-    """The benchmarks' own Redis database, emptied (queued jobs, the page cache's counter)."""
+    """The benchmarks' own Redis database, emptied (queued jobs)."""
     from redis import Redis
 
     Redis.from_url(BENCH_REDIS_URL).flushdb()
 
 
 def server_env(url):
-    """As in production: with Redis (jobs, rate limits, the page cache) when one answers."""
+    """As in production: with Redis (jobs, rate limits) when one answers."""
     env = dict(os.environ, DATABASE_URL=url, RATELIMIT_ENABLED="0", SESSION_COOKIE_SECURE="0",
                PORTAL_ENV="benchmark", UPLOAD_DIR=str(dataset.OUT / "uploads"),
                SECRET_KEY="bench-secret", WEB_CONCURRENCY=os.environ.get("WEB_CONCURRENCY", str(os.cpu_count() + 1)))  # as gunicorn.conf.py
