@@ -97,7 +97,8 @@ def book_first_free_slot(parent):
     (detail, *_) = links(index.text, r"^/oudergesprekken/\d+/kind/\d+$")
     parent.get(detail)
     form = parent.form("/reserveren")
-    response = parent.submit(form)
+    name, value = form.buttons[0]  # the first "Reserveren mogelijk"
+    response = parent.submit(form, **{name: value})
     message = flash_text(response.text)
     assert response.status_code == 200, (response.status_code, message)
     return message

@@ -24,6 +24,9 @@ class Form:
     method: str
     fields: list = field(default_factory=list)  # (name, value) pairs, as a browser would send
     choices: dict = field(default_factory=dict)  # select/radio name -> [values]
+    # Named submit buttons, (name, value): a browser sends the one pressed (the slot list has
+    # one form per day and a button per free slot).
+    buttons: list = field(default_factory=list)
 
     def values(self, **overrides):
         """The pairs a browser sends, with `overrides` (a list value: several pairs)."""
@@ -53,8 +56,13 @@ class _FormParser(HTMLParser):
             return
         form = self.forms[-1]
         name = attrs.get("name")
+        if tag == "button" and name and (attrs.get("type") or "submit").lower() == "submit" \
+                and "form" not in attrs and "disabled" not in attrs:
+            form.buttons.append((name, attrs.get("value", "")))
         if tag == "input" and name and "disabled" not in attrs:
             kind = (attrs.get("type") or "text").lower()
+            if kind == "submit":
+                form.buttons.append((name, attrs.get("value", "")))
             if kind in ("submit", "button", "image", "file", "reset"):
                 return
             if kind in ("checkbox", "radio"):
