@@ -82,6 +82,19 @@ def htmx_settled(page):
         "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
 
 
+
+def open_inline_action(page, school, name):
+    """Log in as the school's parent and open the page of one inline action
+    (tests/inline_actions.py), marking the window to tell a reload from an htmx swap."""
+    from tests.inline_actions import actions
+
+    action = actions(school)[name]
+    login(page, school["parent"])
+    page.goto(action.page)
+    htmx_settled(page)
+    page.evaluate("window.notReloaded = true")
+    return action
+
 def axe_violations(page, impacts=("serious", "critical")):
     """Run axe-core (WCAG 2.0/2.1 A and AA) on the page; return the violations of these impacts."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):

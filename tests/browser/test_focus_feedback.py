@@ -6,7 +6,7 @@ focus ring has at least 3:1 contrast against whatever lies behind it, on every p
 parent and a teacher tab through, light or dark."""
 import pytest
 
-from tests.browser.conftest import assert_accessible, assert_fits, htmx_settled, login
+from tests.browser.conftest import assert_accessible, assert_fits, htmx_settled, login, open_inline_action
 from tests.inline_actions import actions, inline_school
 
 ANNOUNCER = "#portal-announcer"
@@ -37,18 +37,9 @@ def announced(page, text):
     return " ".join(region.inner_text().split())
 
 
-def open_page(page, school, name):
-    action = actions(school)[name]
-    login(page, school["parent"])
-    page.goto(action.page)
-    htmx_settled(page)
-    page.evaluate("window.notReloaded = true")
-    return action
-
-
 def test_reply_by_keyboard(mobile_page, school):
     page = mobile_page
-    open_page(page, school, "reply")
+    open_inline_action(page, school, "reply")
     tab_to(page, "el => el.tagName === 'TEXTAREA'")
     page.keyboard.type("Ik kan koffie schenken.")
     page.keyboard.press("Tab")
@@ -71,7 +62,7 @@ def test_reply_by_keyboard(mobile_page, school):
 
 
 def test_booking_and_cancelling_by_keyboard(page, school):
-    open_page(page, school, "booking")
+    open_inline_action(page, school, "booking")
     tab_to(page, "el => el.classList.contains('slot-book') && el.closest('li').dataset.start === '10:00'")
     page.keyboard.press("Enter")
     text = announced(page, "Gereserveerd voor Sam")
@@ -92,7 +83,7 @@ def test_booking_and_cancelling_by_keyboard(page, school):
 
 def test_privacy_choice_by_keyboard(mobile_page, school):
     page = mobile_page
-    action = open_page(page, school, "privacy")
+    action = open_inline_action(page, school, "privacy")
     legend = "el => el.type === 'radio' && el.closest('fieldset').querySelector('legend').textContent === 'Mobiel nummer'"
     tab_to(page, legend)
     first = active(page, "el => el.id")
@@ -116,7 +107,7 @@ def test_privacy_choice_by_keyboard(mobile_page, school):
 
 
 def test_notification_switch_by_keyboard(page, school):
-    action = open_page(page, school, "notifications")
+    action = open_inline_action(page, school, "notifications")
     tab_to(page, "el => el.getAttribute('role') === 'switch' && el.labels[0].textContent === 'Nieuws'")
     page.keyboard.press("Space")
     assert announced(page, "Opgeslagen.").startswith("Opgeslagen.")

@@ -6,9 +6,9 @@ in the database and on the page. No network: the same. The login link returns to
 axe-core on pages showing a message, and 360 px."""
 import pytest
 
-from tests.browser.conftest import assert_accessible, assert_fits, htmx_settled, login
+from tests.browser.conftest import assert_accessible, assert_fits, htmx_settled, login, open_inline_action
 from tests.factories import PASSWORD
-from tests.inline_actions import actions, expire, inline_school
+from tests.inline_actions import expire, inline_school
 
 SESSION_TEXT = ("Niet opgeslagen. U bent automatisch uitgelogd omdat u een tijd niets in het portaal heeft "
                 "gedaan. Log opnieuw in; daarna komt u terug op deze pagina.")
@@ -81,15 +81,6 @@ BROWSER = {
 }
 
 
-def open_action(page, school, name):
-    action = actions(school)[name]
-    login(page, school["parent"])
-    page.goto(action.page)
-    htmx_settled(page)
-    page.evaluate("window.notReloaded = true")
-    return action
-
-
 def message_of(page, near):
     """The message next to the control (inside its row, group or form), with the focus on it."""
     message = near.locator(".inline-problem")
@@ -113,7 +104,7 @@ def assert_unchanged(page, action, name):
 
 @pytest.mark.parametrize("name", list(BROWSER))
 def test_after_the_session_ended(page, app, school, name):
-    action = open_action(page, school, name)
+    action = open_inline_action(page, school, name)
     expire(app)  # three hours later: the idle limit has passed
     do, _, headline = BROWSER[name]
     message = message_of(page, do(page))
@@ -128,7 +119,7 @@ def test_after_the_session_ended(page, app, school, name):
 
 def test_logging_in_again_returns_to_the_page_with_the_stored_choice(mobile_page, app, school):
     page = mobile_page
-    action = open_action(page, school, "privacy")
+    action = open_inline_action(page, school, "privacy")
     expire(app)
     message = message_of(page, do_privacy(page))
     assert_fits(page)
@@ -163,7 +154,7 @@ def new_login_in_another_tab(page, parent):
 
 @pytest.mark.parametrize("name", list(BROWSER))
 def test_with_a_stale_csrf_token(page, school, name):
-    action = open_action(page, school, name)
+    action = open_inline_action(page, school, name)
     new_login_in_another_tab(page, school["parent"])
     do, _, headline = BROWSER[name]
     message = message_of(page, do(page))
@@ -176,7 +167,7 @@ def test_with_a_stale_csrf_token(page, school, name):
 
 
 def test_a_stale_page_reloaded_works_again(page, school):
-    action = open_action(page, school, "notifications")
+    action = open_inline_action(page, school, "notifications")
     new_login_in_another_tab(page, school["parent"])
     message = message_of(page, do_notifications(page))
     message.get_by_role("link", name="Pagina opnieuw laden").click()
@@ -191,7 +182,7 @@ def test_a_stale_page_reloaded_works_again(page, school):
 
 def test_no_network(mobile_page, school):
     page = mobile_page
-    action = open_action(page, school, "notifications")
+    action = open_inline_action(page, school, "notifications")
     page.route(f"**{action.path}", lambda route: route.abort("internetdisconnected"))
     message = message_of(page, do_notifications(page))
     assert text(message) == OFFLINE_TEXT
@@ -210,7 +201,7 @@ def test_no_network(mobile_page, school):
 
 def test_a_message_next_to_a_slot_fits_a_phone(mobile_page, app, school):
     page = mobile_page
-    action = open_action(page, school, "booking")
+    action = open_inline_action(page, school, "booking")
     expire(app)
     message_of(page, do_booking(page))
     assert_unchanged(page, action, "booking")
