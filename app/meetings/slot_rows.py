@@ -35,17 +35,16 @@ def _status(item, slot, key, list_):
 class _List:
     """What every row of one child's list shares, escaped once."""
 
-    def __init__(self, child, needed, can_change, when, times, round_id):
+    def __init__(self, child, needed, can_change, when, round_id):
         self.child_id, self.needed, self.can_change = child.id, needed, can_change
         self.name, self.when = escape(child.first_name), escape(when or "")
-        self.times = times
         self.cancel_form = f"annuleren-{round_id}-{child.id}"
 
 
 @bp.app_template_global()
 def slot_rows(views, child, needed, can_change, when, times, round_id):
     """The <li> of every slot of a day (SlotView items), as Markup."""
-    list_ = _List(child, needed, can_change, when, times, round_id)
+    list_ = _List(child, needed, can_change, when, round_id)
     rows = []
     for item in views:
         slot = item.slot

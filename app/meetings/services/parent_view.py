@@ -103,7 +103,7 @@ def invitations_for_parent(user, statuses=(ROUND_OPEN, ROUND_CLOSED)):
 
 @dataclass
 class SlotView:
-    slot: MeetingSlot
+    slot: "SlotRow"
     # free: "Reserveren mogelijk" (bookable); unavailable: blocked, or too short for a
     # double meeting; past: begun or over ("Voorbij"); own: "Gereserveerd – Annuleren"
     # (the first slot of this child's meeting); own_more: the further slot of this
@@ -118,7 +118,7 @@ class SlotView:
 
 @dataclass
 class DayView:
-    day: MeetingDay
+    day: "DayRow"
     slots: list
 
 
